@@ -1,0 +1,36 @@
+# Build, test and run the shift bot and its sync worker. See README.md.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+TAGS    := netgo
+BIN     := bin
+GO      ?= go
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: all build build-arm64 test lint bench soak demo clean
+
+all: build
+
+build:
+	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+# Raspberry Pi 4: linux/arm64 with cgo for SQLite (SPEC §9).
+build-arm64:
+	@command -v aarch64-linux-gnu-gcc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc-aarch64-linux-gnu; }
+	CC=aarch64-linux-gnu-gcc CGO_ENABLED=1 GOOS=linux GOARCH=arm64 \
+		$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/arm64/ ./cmd/bot ./cmd/syncworker
+
+# The README's test command: vet, then every test with the race detector.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
+
+clean:
+	rm -rf $(BIN)

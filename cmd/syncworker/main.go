@@ -1,0 +1,168 @@
+// Command syncworker keeps the local SQLite database and the admin's Google
+// Spreadsheet in step: every --interval seconds it pulls all tabs, then pushes
+// the rows the bot left pending (SPEC §3, §8).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+
+	"shiftbot/internal/config"
+	"shiftbot/internal/logging"
+	"shiftbot/internal/sheets"
+	"shiftbot/internal/store"
+	"shiftbot/internal/syncmgr"
+)
+
+var version = "dev"
+
+// exitError carries an exit status up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Getenv)
+	stop()
+	if err != nil {
+		code := 1
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		if code != 0 {
+			fmt.Fprintln(os.Stderr, "syncworker:", err)
+		}
+		os.Exit(code)
+	}
+}
+
+func usage(err error) error { return &exitError{code: 2, err: err} }
+
+func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("syncworker", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	once := fs.Bool("once", false, "run one cycle and exit: 0 on success, 1 on failure")
+	interval := fs.Int("interval", int(syncmgr.DefaultInterval/time.Second), "seconds between cycles")
+	dbPath := fs.String("db-path", "data/reference_data.db", "SQLite database file")
+	logFile := fs.String("log-file", "sync_worker.log", `log file ("-" for stdout only)`)
+	maxFailures := fs.Int("max-failures", syncmgr.DefaultMaxFailures, "exit 1 after this many consecutive failed cycles")
+	initSheets := fs.Bool("init-sheets", false, "create missing tabs, headers and default tables, then exit")
+	status := fs.Bool("status", false, "print the last cycles; exit 0 if the last success is recent, 1 if not")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usage(err)
+	}
+	if fs.NArg() > 0 {
+		return usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "syncworker", version)
+		return nil
+	}
+	if *interval < 1 {
+		return usage(fmt.Errorf("--interval must be at least 1 second, got %d", *interval))
+	}
+	if *maxFailures < 1 {
+		return usage(fmt.Errorf("--max-failures must be at least 1, got %d", *maxFailures))
+	}
+	every := time.Duration(*interval) * time.Second
+
+	if *status {
+		db, err := store.Open(ctx, *dbPath)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		healthy, err := syncmgr.WriteStatus(ctx, stdout, db, every, time.Now())
+		if err != nil {
+			return err
+		}
+		if !healthy {
+			return &exitError{code: 1, err: errors.New("last successful sync is not recent")}
+		}
+		return nil
+	}
+
+	if err := config.LoadDotEnv(".env"); err != nil {
+		return usage(err)
+	}
+	cfg, err := config.FromEnv(getenv, config.Need{SpreadsheetID: true})
+	if err != nil {
+		return usage(fmt.Errorf("configuration error: %w", err))
+	}
+	log, closeLog, err := logging.Setup(*logFile, stdout, slog.LevelInfo)
+	if err != nil {
+		return usage(err)
+	}
+	defer closeLog.Close()
+	for _, n := range cfg.Notes {
+		log.Info(n)
+	}
+
+	client, err := sheets.New(ctx, sheets.Config{SpreadsheetID: cfg.SpreadsheetID, Endpoint: cfg.SheetsEndpoint,
+		KeyFile: cfg.KeyFile, Logger: log})
+	if err != nil {
+		return usage(fmt.Errorf("configuration error: %w", err))
+	}
+	tabs := sheets.Tabs(cfg.SheetName, cfg.Products)
+	if *initSheets {
+		if err := syncmgr.InitSheets(ctx, client, tabs, log); err != nil {
+			log.Error(err.Error())
+			return &exitError{code: 1, err: err}
+		}
+		log.Info("Spreadsheet initialised")
+		return nil
+	}
+
+	db, err := store.Open(ctx, *dbPath)
+	if err != nil {
+		log.Error("Cannot open the database", "path", *dbPath, "err", err)
+		return err
+	}
+	defer db.Close()
+
+	runner := &syncmgr.Runner{
+		Engine:      syncmgr.NewEngine(db, client, tabs, log),
+		DB:          db,
+		Interval:    every,
+		MaxFailures: *maxFailures,
+		Log:         log,
+		Notify:      func(state string) { daemon.SdNotify(false, state) },
+	}
+	if wd, err := daemon.SdWatchdogEnabled(false); err == nil {
+		runner.Watchdog = wd
+	}
+	log.Info("Sync worker starting", "version", version, "db", *dbPath, "interval", every.String(),
+		"spreadsheet", cfg.SpreadsheetID, "once", *once)
+	if *once {
+		if err := runner.Once(ctx); err != nil {
+			return &exitError{code: 1, err: err}
+		}
+		return nil
+	}
+	daemon.SdNotify(false, daemon.SdNotifyReady)
+	defer daemon.SdNotify(false, daemon.SdNotifyStopping)
+	if err := runner.Run(ctx); err != nil {
+		log.Error("Sync worker exiting", "err", err)
+		return &exitError{code: 1, err: err}
+	}
+	return nil
+}

@@ -1,0 +1,347 @@
+// Package sheets owns everything that talks to Google Sheets: service-account
+// auth, the few API calls the sync engine makes, retries within a per-cycle
+// budget, and the per-tab codecs that turn human-typed cells into canonical
+// values and back (SPEC §2, §3).
+package sheets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2/google"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+	sheetsapi "google.golang.org/api/sheets/v4"
+)
+
+// Defaults for Config.
+const (
+	DefaultTimeout = 15 * time.Second
+	// Google's guidance: retry 429 and 5xx with exponential backoff and
+	// jitter. A cycle gives up after these, so that a failing cycle ends well
+	// inside systemd's 30 s stop timeout; the next cycle tries again.
+	DefaultRetries    = 3
+	DefaultMaxBackoff = 20 * time.Second
+)
+
+// Config says where the spreadsheet is and how to reach it.
+type Config struct {
+	SpreadsheetID string
+	Endpoint      string // SHEETS_ENDPOINT; "" for Google's
+	KeyFile       string // GOOGLE_SA_JSON
+	Timeout       time.Duration
+	Logger        *slog.Logger
+	// BackoffUnit scales the retry waits (2^n units plus up to one unit of
+	// jitter); one second in production, milliseconds in tests.
+	BackoffUnit time.Duration
+}
+
+// Client is a Sheets API client for one spreadsheet.
+type Client struct {
+	svc      *sheetsapi.Service
+	id       string
+	timeout  time.Duration
+	log      *slog.Logger
+	requests atomic.Int64
+	unit     time.Duration
+}
+
+// New builds a client. With a key file it authenticates as the service
+// account (the key's token_uri is honoured); with an emulator endpoint and no
+// key file it sends no credentials.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.BackoffUnit == 0 {
+		cfg.BackoffUnit = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	var opts []option.ClientOption
+	key, err := os.ReadFile(cfg.KeyFile)
+	switch {
+	case err == nil:
+		conf, err := google.JWTConfigFromJSON(key, sheetsapi.SpreadsheetsScope)
+		if err != nil {
+			return nil, fmt.Errorf("GOOGLE_SA_JSON %s: not a service-account key: %w", cfg.KeyFile, err)
+		}
+		opts = append(opts, option.WithTokenSource(conf.TokenSource(context.WithoutCancel(ctx))))
+	case errors.Is(err, os.ErrNotExist) && cfg.Endpoint != "":
+		opts = append(opts, option.WithoutAuthentication())
+	default:
+		return nil, fmt.Errorf("GOOGLE_SA_JSON %s: %w", cfg.KeyFile, err)
+	}
+	if cfg.Endpoint != "" {
+		opts = append(opts, option.WithEndpoint(cfg.Endpoint))
+	}
+	svc, err := sheetsapi.NewService(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("create Sheets client: %w", err)
+	}
+	return &Client{svc: svc, id: cfg.SpreadsheetID, timeout: cfg.Timeout, log: cfg.Logger, unit: cfg.BackoffUnit}, nil
+}
+
+// Requests is how many HTTP requests the client has sent, retries included.
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Budget bounds the retries of one sync cycle: its requests share it.
+type Budget struct {
+	mu      sync.Mutex
+	retries int
+	backoff time.Duration
+}
+
+// NewBudget is the budget of one cycle.
+func NewBudget() *Budget { return &Budget{retries: DefaultRetries, backoff: DefaultMaxBackoff} }
+
+func (b *Budget) take(d time.Duration) (time.Duration, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.retries <= 0 || b.backoff <= 0 {
+		return 0, false
+	}
+	b.retries--
+	d = min(d, b.backoff)
+	b.backoff -= d
+	return d, true
+}
+
+type budgetKey struct{}
+
+// WithBudget makes every request made with ctx share b.
+func WithBudget(ctx context.Context, b *Budget) context.Context {
+	return context.WithValue(ctx, budgetKey{}, b)
+}
+
+func budgetOf(ctx context.Context) *Budget {
+	if b, ok := ctx.Value(budgetKey{}).(*Budget); ok {
+		return b
+	}
+	return NewBudget()
+}
+
+// retryable reports whether err is worth another try: quota (429), server
+// errors and timeouts or dropped connections.
+func retryable(err error) bool {
+	var gerr *googleapi.Error
+	if errors.As(err, &gerr) {
+		return gerr.Code == http.StatusTooManyRequests || gerr.Code >= 500
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var nerr net.Error
+	return errors.As(err, &nerr) || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset")
+}
+
+// do runs one API call with a per-request timeout. Idempotent calls are
+// retried per the cycle's budget; an append never is (SPEC §3).
+func (c *Client) do(ctx context.Context, op string, idempotent bool, call func(context.Context) error) error {
+	budget := budgetOf(ctx)
+	for attempt := 0; ; attempt++ {
+		rctx, cancel := context.WithTimeout(ctx, c.timeout)
+		c.requests.Add(1)
+		err := call(rctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || !idempotent || !retryable(err) {
+			return fmt.Errorf("sheets %s: %w", op, err)
+		}
+		wait := backoff(attempt, err, c.unit)
+		wait, ok := budget.take(wait)
+		if !ok {
+			return fmt.Errorf("sheets %s: giving up after retries: %w", op, err)
+		}
+		c.log.Warn("Sheets request failed, backing off", "op", op, "attempt", attempt+1, "wait", wait.Round(time.Millisecond).String(), "err", err)
+		if err := sleepCtx(ctx, wait); err != nil {
+			return fmt.Errorf("sheets %s: %w", op, err)
+		}
+	}
+}
+
+// backoff is 2^n units plus up to one unit of jitter, or the server's
+// Retry-After.
+func backoff(attempt int, err error, unit time.Duration) time.Duration {
+	var gerr *googleapi.Error
+	if errors.As(err, &gerr) {
+		if s, err := strconv.Atoi(gerr.Header.Get("Retry-After")); err == nil && s > 0 {
+			return time.Duration(s) * time.Second
+		}
+	}
+	return time.Duration(1<<attempt)*unit + rand.N(unit)
+}
+
+// quote makes a tab name an A1 range: 'It''s' for It's.
+func quote(tab string) string { return "'" + strings.ReplaceAll(tab, "'", "''") + "'" }
+
+// A1 names one cell: row 1-based, col 0-based.
+func A1(tab string, row, col int) string {
+	return fmt.Sprintf("%s!%s%d", quote(tab), ColumnName(col), row)
+}
+
+// ColumnName turns a 0-based column index into letters: 0 → A, 26 → AA.
+func ColumnName(col int) string {
+	name := ""
+	for col++; col > 0; col = (col - 1) / 26 {
+		name = string(rune('A'+(col-1)%26)) + name
+	}
+	return name
+}
+
+// BatchGet reads whole tabs in one request: unformatted values, date-times
+// as formatted strings. Tabs that do not exist are returned in missing (that
+// costs one spreadsheets.get and a second batchGet, only when it happens).
+func (c *Client) BatchGet(ctx context.Context, tabs []string) (values map[string][][]any, missing []string, err error) {
+	values, err = c.batchGet(ctx, tabs)
+	var gerr *googleapi.Error
+	if err == nil || !errors.As(err, &gerr) || gerr.Code != http.StatusBadRequest {
+		return values, nil, err
+	}
+	existing, terr := c.TabNames(ctx)
+	if terr != nil {
+		return nil, nil, errors.Join(err, terr)
+	}
+	have := make(map[string]bool, len(existing))
+	for _, t := range existing {
+		have[t] = true
+	}
+	var present []string
+	for _, t := range tabs {
+		if have[t] {
+			present = append(present, t)
+		} else {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil, nil, err
+	}
+	values, err = c.batchGet(ctx, present)
+	return values, missing, err
+}
+
+func (c *Client) batchGet(ctx context.Context, tabs []string) (map[string][][]any, error) {
+	out := make(map[string][][]any, len(tabs))
+	if len(tabs) == 0 {
+		return out, nil
+	}
+	ranges := make([]string, len(tabs))
+	for i, t := range tabs {
+		ranges[i] = quote(t)
+	}
+	var resp *sheetsapi.BatchGetValuesResponse
+	err := c.do(ctx, "values.batchGet", true, func(ctx context.Context) (err error) {
+		resp, err = c.svc.Spreadsheets.Values.BatchGet(c.id).Ranges(ranges...).
+			ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("FORMATTED_STRING").
+			MajorDimension("ROWS").Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.ValueRanges) != len(tabs) {
+		return nil, fmt.Errorf("sheets values.batchGet: asked for %d ranges, got %d", len(tabs), len(resp.ValueRanges))
+	}
+	for i, vr := range resp.ValueRanges {
+		out[tabs[i]] = vr.Values
+	}
+	return out, nil
+}
+
+// ValueRange is a block of cells to write.
+type ValueRange struct {
+	Range  string
+	Values [][]any
+}
+
+// BatchUpdate writes all ranges in one request, RAW. It is idempotent, so it
+// is retried.
+func (c *Client) BatchUpdate(ctx context.Context, data []ValueRange) error {
+	if len(data) == 0 {
+		return nil
+	}
+	req := &sheetsapi.BatchUpdateValuesRequest{ValueInputOption: "RAW"}
+	for _, d := range data {
+		req.Data = append(req.Data, &sheetsapi.ValueRange{Range: d.Range, Values: d.Values, MajorDimension: "ROWS"})
+	}
+	return c.do(ctx, "values.batchUpdate", true, func(ctx context.Context) error {
+		_, err := c.svc.Spreadsheets.Values.BatchUpdate(c.id, req).Context(ctx).Do()
+		return err
+	})
+}
+
+// Append inserts rows after the last row of tab, RAW. Never retried: a
+// retry after a lost response would append twice (SPEC §3).
+func (c *Client) Append(ctx context.Context, tab string, rows [][]any) (updatedRange string, err error) {
+	vr := &sheetsapi.ValueRange{Values: rows, MajorDimension: "ROWS"}
+	err = c.do(ctx, "values.append", false, func(ctx context.Context) error {
+		resp, err := c.svc.Spreadsheets.Values.Append(c.id, quote(tab)+"!A1", vr).
+			ValueInputOption("RAW").InsertDataOption("INSERT_ROWS").Context(ctx).Do()
+		if err == nil && resp.Updates != nil {
+			updatedRange = resp.Updates.UpdatedRange
+		}
+		return err
+	})
+	return updatedRange, err
+}
+
+// TabNames lists the spreadsheet's tabs.
+func (c *Client) TabNames(ctx context.Context) ([]string, error) {
+	var resp *sheetsapi.Spreadsheet
+	err := c.do(ctx, "spreadsheets.get", true, func(ctx context.Context) (err error) {
+		resp, err = c.svc.Spreadsheets.Get(c.id).Fields("sheets.properties.title").Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(resp.Sheets))
+	for _, s := range resp.Sheets {
+		if s.Properties != nil {
+			names = append(names, s.Properties.Title)
+		}
+	}
+	return names, nil
+}
+
+// AddTabs creates tabs in one request.
+func (c *Client) AddTabs(ctx context.Context, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	req := &sheetsapi.BatchUpdateSpreadsheetRequest{}
+	for _, n := range names {
+		req.Requests = append(req.Requests, &sheetsapi.Request{AddSheet: &sheetsapi.AddSheetRequest{
+			Properties: &sheetsapi.SheetProperties{Title: n}}})
+	}
+	return c.do(ctx, "spreadsheets.batchUpdate", false, func(ctx context.Context) error {
+		_, err := c.svc.Spreadsheets.BatchUpdate(c.id, req).Context(ctx).Do()
+		return err
+	})
+}

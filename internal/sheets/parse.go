@@ -1,0 +1,195 @@
+package sheets
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Kind is how a column's cells are parsed and written.
+type Kind int
+
+// The cell kinds of SPEC §2.
+const (
+	Text Kind = iota
+	Int
+	Decimal
+	Bool
+	DateTime
+)
+
+// DateTimeLayout is how date-times are written (SPEC §2) and stored.
+const DateTimeLayout = "2006/01/02 15:04:05"
+
+// Layouts a human or a locale may have left in a date cell.
+var dateLayouts = []string{
+	DateTimeLayout,
+	"2006/01/02 15:04",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04:05",
+	"1/2/2006 15:04:05",
+	"1/2/2006 15:04",
+	"2006/01/02",
+	"2006-01-02",
+	"1/2/2006",
+}
+
+var thousands = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$`)
+
+// Canonical parses a cell as kind k and returns its canonical text: the form
+// stored locally and compared with what Sheets holds, so that "15", 15 and
+// " 15.00 " are the same value and an unchanged row is never rewritten.
+// An empty cell is "".
+func Canonical(k Kind, cell any) (string, error) {
+	if cell == nil {
+		return "", nil
+	}
+	if s, ok := cell.(string); ok && strings.TrimSpace(s) == "" {
+		return "", nil
+	}
+	switch k {
+	case Int:
+		return parseInt(cell)
+	case Decimal:
+		d, err := ParseDecimal(cell)
+		if err != nil {
+			return "", err
+		}
+		return CanonDecimal(d), nil
+	case Bool:
+		return parseBool(cell)
+	case DateTime:
+		return parseDateTime(cell)
+	default:
+		return strings.TrimSpace(text(cell)), nil
+	}
+}
+
+func text(cell any) string {
+	switch v := cell.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// CanonDecimal formats money and percentages: two decimals, or more when the
+// value has them (a human may type a rate of 2.125; it must not be rounded away).
+func CanonDecimal(d decimal.Decimal) string {
+	if d.Exponent() >= -2 || d.Equal(d.Round(2)) {
+		return d.StringFixed(2)
+	}
+	return d.String()
+}
+
+// ParseDecimal accepts what a person types into a money cell: " 15 ",
+// "$1,234.50", "15,5" (decimal comma), "10%"; and numbers Sheets returns.
+func ParseDecimal(cell any) (decimal.Decimal, error) {
+	switch v := cell.(type) {
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return decimal.Decimal{}, errors.New("not a finite number")
+		}
+		return decimal.NewFromString(strconv.FormatFloat(v, 'f', -1, 64))
+	case string:
+		s := strings.TrimSpace(v)
+		s = strings.TrimSuffix(strings.TrimPrefix(s, "$"), "%")
+		s = strings.ReplaceAll(strings.ReplaceAll(s, " ", ""), "\u00a0", "")
+		s = strings.TrimPrefix(s, "$")
+		switch {
+		case thousands.MatchString(s):
+			s = strings.ReplaceAll(s, ",", "")
+		case strings.Count(s, ",") == 1 && !strings.Contains(s, "."):
+			s = strings.Replace(s, ",", ".", 1)
+		}
+		if s == "" || strings.ContainsAny(s, "eEnN") { // no exponents, NaN or Inf in a money cell
+			return decimal.Decimal{}, fmt.Errorf("not a number: %q", v)
+		}
+		d, err := decimal.NewFromString(s)
+		if err != nil {
+			return decimal.Decimal{}, fmt.Errorf("not a number: %q", v)
+		}
+		return d, nil
+	default:
+		return decimal.Decimal{}, fmt.Errorf("not a number: %v", v)
+	}
+}
+
+func parseInt(cell any) (string, error) {
+	switch v := cell.(type) {
+	case float64:
+		if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+			return "", fmt.Errorf("not a whole number: %v", v)
+		}
+		return strconv.FormatInt(int64(v), 10), nil
+	case string:
+		s := strings.TrimSpace(v)
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return strconv.FormatInt(n, 10), nil
+		}
+		// "12.0": an id a spreadsheet once turned into a float.
+		if d, err := decimal.NewFromString(s); err == nil && d.IsInteger() && !strings.ContainsAny(s, "eE") {
+			return d.String(), nil
+		}
+		return "", fmt.Errorf("not a whole number: %q", v)
+	default:
+		return "", fmt.Errorf("not a whole number: %v", v)
+	}
+}
+
+func parseBool(cell any) (string, error) {
+	switch v := cell.(type) {
+	case bool:
+		return strconv.FormatBool(v), nil
+	case float64:
+		if v == 0 || v == 1 {
+			return strconv.FormatBool(v == 1), nil
+		}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true", "yes", "1":
+			return "true", nil
+		case "false", "no", "0":
+			return "false", nil
+		}
+	}
+	return "", fmt.Errorf("not true or false: %v", cell)
+}
+
+func parseDateTime(cell any) (string, error) {
+	s, ok := cell.(string)
+	if !ok {
+		return "", fmt.Errorf("not a date: %v", cell)
+	}
+	s = strings.TrimSpace(s)
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.Format(DateTimeLayout), nil
+		}
+	}
+	return "", fmt.Errorf("not a date (want YYYY/MM/DD HH:MM:SS): %q", s)
+}
+
+// Encode is the value written for canonical text v of kind k: ids as numbers,
+// everything else as text (written RAW, so Sheets keeps "15.00" and dates as
+// typed; SPEC §2).
+func Encode(k Kind, v string) any {
+	if k == Int && v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+	}
+	return v
+}

@@ -1,0 +1,139 @@
+// Package store owns the SQLite database both daemons share: its schema and
+// numbered migrations, the connection settings that let two processes write to
+// one file without "database is locked", and the per-row sync state (pending,
+// base, sent) that the sync engine and the bot agree on (SPEC §1, §3).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver (cgo)
+)
+
+// BusyTimeout is how long a writer waits for another process's write
+// transaction before failing. Write transactions here last milliseconds; a
+// pull of 50,000 rows holds the lock for well under a second.
+const BusyTimeout = 15 * time.Second
+
+// DB is the shared database: one pool for writes, whose transactions take the
+// write lock at BEGIN, and one read-only pool that never blocks on writers.
+type DB struct {
+	w    *sql.DB
+	r    *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the database at path, applies pending
+// migrations and confirms WAL mode. The file is created readable by its owner
+// only; SQLite gives the -wal and -shm files the same permissions.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("open database: create directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	f.Close()
+
+	// Per-connection settings go in the DSN so every connection of the pool
+	// gets them (STYLE habit 8).
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	// One writer connection: SQLite has one write lock per file anyway, and a
+	// single connection makes writers in this process queue in Go instead of
+	// spinning on the busy handler.
+	w.SetMaxOpenConns(1)
+
+	db := &DB{w: w, path: path}
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	var mode string
+	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database: read journal mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: journal mode is %q, want wal", path, mode)
+	}
+
+	rq := url.Values{}
+	rq.Set("mode", "ro")
+	rq.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	db.r = r
+	return db, nil
+}
+
+// Path is the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// Tx is a write transaction. It holds SQLite's write lock from BEGIN to
+// commit, so it must never wait on the network.
+type Tx struct {
+	tx *sql.Tx
+}
+
+// Update runs fn in one write transaction, committing when fn returns nil.
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin write transaction: %w", err)
+	}
+	if err := fn(&Tx{tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Exec runs a statement inside the transaction. Packages that own tables of
+// their own (the bot's conversation state) use it with their own SQL.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, query, args...)
+}
+
+// QueryRow runs a single-row query inside the transaction.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, query, args...)
+}
+
+// Query runs a query inside the transaction.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, query, args...)
+}
+
+// Read is the read-only pool, for queries that need no write lock.
+func (db *DB) Read() *sql.DB { return db.r }

@@ -1,0 +1,160 @@
+package syncmgr
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"shiftbot/internal/sheets"
+	"shiftbot/internal/store"
+)
+
+// TabAdmin is what --init-sheets needs beyond a cycle's calls.
+type TabAdmin interface {
+	Spreadsheet
+	TabNames(ctx context.Context) ([]string, error)
+	AddTabs(ctx context.Context, names []string) error
+}
+
+// Default tables written by --init-sheets into empty tabs (SPEC §2).
+var defaultRows = map[string][][]any{
+	"DynamicRates": {
+		{"0", "499.99", "0"}, {"500", "999.99", "2"}, {"1000", "1999.99", "4"}, {"2000", "999999", "6"},
+	},
+	"Ranks": {
+		{"Rookie", "0", "1999.99", "🧑‍🚀", "none", "none", "none", "Keep pushing!"},
+		{"Hustler", "2000", "3999.99", "💪", "flat_10", "percent_next_1", "percent_prev_1", killingIt},
+		{"Closer", "4000", "6999.99", "💼", "flat_25", "percent_next_2", "flat_15", killingIt},
+		{"Shark", "7000", "9999.99", "🦈", "flat_50", "paid_day_off", "percent_next_3", killingIt},
+		{"King of Greed", "10000", "14999.99", "💀", "flat_100", "percent_all_2", "telegram_premium", killingIt},
+		{"Chatting God", "15000", "999999", "🔥", "flat_200", "double_commission", "flat_125", killingIt},
+	},
+}
+
+const killingIt = "You're really killing it!"
+
+// InitSheets creates missing tabs, writes missing header cells after the
+// existing ones, and fills DynamicRates and Ranks with the defaults when they
+// have no data. It never changes a cell that holds something.
+func InitSheets(ctx context.Context, sh TabAdmin, tabs []sheets.Tab, log *slog.Logger) error {
+	ctx = sheets.WithBudget(ctx, sheets.NewBudget())
+	existing, err := sh.TabNames(ctx)
+	if err != nil {
+		return fmt.Errorf("init sheets: %w", err)
+	}
+	have := map[string]bool{}
+	for _, n := range existing {
+		have[n] = true
+	}
+	var add, names []string
+	for _, t := range tabs {
+		names = append(names, t.Name)
+		if !have[t.Name] {
+			add = append(add, t.Name)
+		}
+	}
+	if err := sh.AddTabs(ctx, add); err != nil {
+		return fmt.Errorf("init sheets: add tabs %s: %w", strings.Join(add, ", "), err)
+	}
+	for _, n := range add {
+		log.Info("Created tab", "tab", n)
+	}
+	values, _, err := sh.BatchGet(ctx, names)
+	if err != nil {
+		return fmt.Errorf("init sheets: read tabs: %w", err)
+	}
+	var data []sheets.ValueRange
+	for _, t := range tabs {
+		rows := values[t.Name]
+		var header []any
+		if len(rows) > 0 {
+			header = rows[0]
+		}
+		present := map[string]bool{}
+		for _, c := range header {
+			present[strings.ToLower(strings.TrimSpace(fmt.Sprint(c)))] = true
+		}
+		var extra []any
+		for _, c := range t.Columns {
+			if !present[strings.ToLower(c.Header)] {
+				extra = append(extra, c.Header)
+			}
+		}
+		if len(extra) > 0 {
+			data = append(data, sheets.ValueRange{Range: sheets.A1(t.Name, 1, len(header)), Values: [][]any{extra}})
+			log.Info("Writing missing headers", "tab", t.Name, "headers", extra)
+		}
+		if def, ok := defaultRows[t.Name]; ok && len(rows) <= 1 {
+			h, err := t.MapHeader(append(append([]any{}, header...), extra...))
+			if err != nil {
+				return fmt.Errorf("init sheets: %w", err)
+			}
+			laid := make([][]any, len(def))
+			for i, d := range def {
+				v := store.Values{}
+				for j, c := range t.Columns {
+					v[c.Field] = fmt.Sprint(d[j])
+				}
+				laid[i] = t.EncodeRow(h, v)
+			}
+			data = append(data, sheets.ValueRange{Range: sheets.A1(t.Name, 2, 0), Values: laid})
+			log.Info("Writing default rows", "tab", t.Name, "rows", len(def))
+		}
+	}
+	if err := sh.BatchUpdate(ctx, data); err != nil {
+		return fmt.Errorf("init sheets: write headers and defaults: %w", err)
+	}
+	return nil
+}
+
+// WriteStatus prints the last cycles and reports whether the last success is
+// recent: within three intervals (SPEC §8).
+func WriteStatus(ctx context.Context, w io.Writer, db *store.DB, interval time.Duration, now time.Time) (healthy bool, err error) {
+	last, ok, err := db.LastSuccess(ctx)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		age := now.Sub(last).Round(time.Second)
+		healthy = age <= 3*interval
+		fmt.Fprintf(w, "Last successful sync: %s (%s ago)\n", last.Local().Format(time.DateTime), age)
+	} else {
+		fmt.Fprintln(w, "Last successful sync: never")
+	}
+	n, oldest, err := db.PendingCount(ctx)
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "Pending rows: %d (oldest %s)\n", n, now.Sub(oldest).Round(time.Second))
+	} else {
+		fmt.Fprintln(w, "Pending rows: 0")
+	}
+	runs, err := db.LastRuns(ctx, 10)
+	if err != nil {
+		return false, err
+	}
+	fmt.Fprintln(w, "Recent cycles (newest first):")
+	for _, r := range runs {
+		state := "ok"
+		switch {
+		case r.Ended.IsZero():
+			state = "unfinished"
+		case !r.OK:
+			state = "FAILED: " + r.Err
+		}
+		dur := ""
+		if !r.Ended.IsZero() {
+			dur = fmt.Sprintf("%.2fs", r.Ended.Sub(r.Started).Seconds())
+		}
+		fmt.Fprintf(w, "  #%-5d %s %7s pulled=%d pushed=%d rejected=%d requests=%d %s\n", r.Cycle,
+			r.Started.Local().Format(time.DateTime), dur, r.Pulled, r.Pushed, r.Rejected, r.Requests, state)
+	}
+	if ok {
+		fmt.Fprintf(w, "Healthy: %t (threshold %s)\n", healthy, 3*interval)
+	}
+	return healthy, nil
+}
