@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 const sheetID = "sheet-1"
 
 type worker struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	emu    *sheetsemu.Server
 	url    string
@@ -69,7 +69,7 @@ func (l *lockedBuffer) String() string {
 
 // newWorker serves an initialised spreadsheet through handler wrap (nil for
 // the emulator as it is).
-func newWorker(t *testing.T, wrap func(http.Handler) http.Handler) *worker {
+func newWorker(t testing.TB, wrap func(http.Handler) http.Handler) *worker {
 	t.Helper()
 	w := &worker{t: t, dir: t.TempDir(), emu: sheetsemu.New(), stdout: &lockedBuffer{}}
 	w.emu.AddSpreadsheet(sheetID, "test")

@@ -57,4 +57,3 @@ func Setup(path string, stdout io.Writer, level slog.Leveler) (*slog.Logger, io.
 
 // Discard is a logger that drops everything, for tests.
 func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
-

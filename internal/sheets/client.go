@@ -197,7 +197,7 @@ func backoff(attempt int, err error, unit time.Duration) time.Duration {
 	return time.Duration(1<<attempt)*unit + rand.N(unit)
 }
 
-// quote makes a tab name an A1 range: 'It''s' for It's.
+// quote makes a tab name an A1 range: 'It”s' for It's.
 func quote(tab string) string { return "'" + strings.ReplaceAll(tab, "'", "''") + "'" }
 
 // A1 names one cell: row 1-based, col 0-based.

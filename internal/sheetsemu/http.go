@@ -140,9 +140,11 @@ func dropConnection(w http.ResponseWriter) {
 }
 
 func writeJSON(w http.ResponseWriter, q url.Values, code int, v any) {
-	data, _ := json.MarshalIndent(v, "", "  ") // Google pretty-prints unless told not to
+	var data []byte
 	if q.Get("prettyPrint") == "false" {
 		data, _ = json.Marshal(v)
+	} else {
+		data, _ = json.MarshalIndent(v, "", "  ") // Google pretty-prints unless told not to
 	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(code)

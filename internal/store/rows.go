@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -43,23 +45,50 @@ var (
 // an empty one mean the same: an empty cell.
 type Values map[string]string
 
-// Encode is the canonical serialisation of v: empty fields dropped, keys
-// sorted. Two rows are equal exactly when their encodings are.
+// Encode is the canonical serialisation of v, a JSON object: empty fields
+// dropped, keys sorted. Two rows are equal exactly when their encodings are.
+// The pull compares every sheet row's encoding with the stored base, so this
+// is written out by hand rather than through reflection.
 func Encode(v Values) string {
-	if len(v) == 0 {
-		return "{}"
-	}
-	m := make(map[string]string, len(v))
+	keys := make([]string, 0, len(v))
 	for k, s := range v {
 		if s != "" {
-			m[k] = s
+			keys = append(keys, k)
 		}
 	}
-	b, _ := json.Marshal(m) // a map of strings always marshals
-	return string(b)
+	slices.Sort(keys)
+	b := make([]byte, 0, 32*len(keys)+2)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, v[k])
+	}
+	return string(append(b, '}'))
 }
 
-func decode(s string) (Values, error) {
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	s = strings.ToValidUTF8(s, "\ufffd")
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+// Decode parses an Encode'd row.
+func Decode(s string) (Values, error) {
 	var v Values
 	if err := json.Unmarshal([]byte(s), &v); err != nil {
 		return nil, err
@@ -112,16 +141,28 @@ type Row struct {
 	Pending bool
 }
 
-// Summary is the little the pull needs to skip an unchanged row.
+// Summary is the little the pull needs to skip an unchanged row. The base is
+// kept as a digest: a pull of 50,000 rows holds every summary at once, and
+// the Pi's memory budget is small.
 type Summary struct {
-	Base    string // Encode of the base; "" if never in Sheets
+	Base    Digest // of Encode(base); zero if HasBase is false
+	HasBase bool   // the row was in Sheets when last synced
 	Pending bool
 	Sent    bool
 }
 
+// Digest identifies an encoded row.
+type Digest [16]byte
+
+// DigestOf is the digest of an encoded row.
+func DigestOf(enc string) Digest {
+	sum := sha256.Sum256([]byte(enc))
+	return Digest(sum[:16])
+}
+
 // Summaries returns every row's key and sync summary.
 func (tx *Tx) Summaries(ctx context.Context, t Table) (map[string]Summary, error) {
-	rows, err := tx.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s, coalesce(base, ''), pending, sent IS NOT NULL FROM %s",
+	rows, err := tx.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s, base, pending, sent IS NOT NULL FROM %s",
 		strings.Join(t.Key, ", "), t.Name))
 	if err != nil {
 		return nil, fmt.Errorf("load %s summaries: %w", t.Name, err)
@@ -133,8 +174,11 @@ func (tx *Tx) Summaries(ctx context.Context, t Table) (map[string]Summary, error
 	for i := range keys {
 		dest = append(dest, &keys[i])
 	}
-	var s Summary
-	dest = append(dest, &s.Base, &s.Pending, &s.Sent)
+	var (
+		s    Summary
+		base sql.RawBytes
+	)
+	dest = append(dest, &base, &s.Pending, &s.Sent)
 	parts := make([]string, len(t.Key))
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -142,6 +186,12 @@ func (tx *Tx) Summaries(ctx context.Context, t Table) (map[string]Summary, error
 		}
 		for i := range keys {
 			parts[i] = keys[i].String
+		}
+		s.HasBase = base != nil
+		s.Base = Digest{}
+		if s.HasBase {
+			sum := sha256.Sum256(base)
+			s.Base = Digest(sum[:16])
 		}
 		out[strings.Join(parts, KeySep)] = s
 	}
@@ -189,12 +239,12 @@ func (t Table) scan(s scanner) (Row, error) {
 	}
 	var err error
 	if base.Valid {
-		if r.Base, err = decode(base.String); err != nil {
+		if r.Base, err = Decode(base.String); err != nil {
 			return Row{}, fmt.Errorf("column base: %w", err)
 		}
 	}
 	if sent.Valid {
-		if r.Sent, err = decode(sent.String); err != nil {
+		if r.Sent, err = Decode(sent.String); err != nil {
 			return Row{}, fmt.Errorf("column sent: %w", err)
 		}
 	}
@@ -203,7 +253,11 @@ func (t Table) scan(s scanner) (Row, error) {
 
 // GetRow loads the row with the given key.
 func (tx *Tx) GetRow(ctx context.Context, t Table, key string) (Row, bool, error) {
-	r, err := t.scan(tx.tx.QueryRowContext(ctx, t.selectSQL()+" WHERE "+t.keyWhere(), t.keyArgs(key)...))
+	st, err := tx.stmt(ctx, t.selectSQL()+" WHERE "+t.keyWhere())
+	if err != nil {
+		return Row{}, false, fmt.Errorf("load %s row %s: %w", t.Name, key, err)
+	}
+	r, err := t.scan(st.QueryRowContext(ctx, t.keyArgs(key)...))
 	if err == sql.ErrNoRows {
 		return Row{}, false, nil
 	}
@@ -285,7 +339,11 @@ func (tx *Tx) PutRow(ctx context.Context, t Table, r Row) error {
 	if !r.Pending {
 		args[len(args)-1] = nil
 	}
-	if _, err := tx.tx.ExecContext(ctx, query, args...); err != nil {
+	st, err := tx.stmt(ctx, query)
+	if err == nil {
+		_, err = st.ExecContext(ctx, args...)
+	}
+	if err != nil {
 		return fmt.Errorf("write %s row %s: %w", t.Name, t.KeyOf(r.Values), err)
 	}
 	return nil

@@ -100,7 +100,26 @@ func (db *DB) Close() error {
 // Tx is a write transaction. It holds SQLite's write lock from BEGIN to
 // commit, so it must never wait on the network.
 type Tx struct {
-	tx *sql.Tx
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+// stmt prepares query once per transaction: a pull writes thousands of rows
+// with the same statement, and preparing dominates otherwise. The statements
+// close with the transaction.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := tx.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
 }
 
 // Update runs fn in one write transaction, committing when fn returns nil.

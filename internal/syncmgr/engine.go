@@ -56,10 +56,11 @@ func NewEngine(db *store.DB, sh Spreadsheet, tabs []sheets.Tab, log *slog.Logger
 	return &Engine{db: db, sh: sh, tabs: tabs, log: log, now: time.Now}
 }
 
-// sheetRow is one parsed data row of the snapshot.
+// sheetRow is what the push needs of one row of the snapshot: where it is,
+// and (only for rows the push may write) its canonical values encoded.
 type sheetRow struct {
-	num  int // 1-based sheet row
-	vals store.Values
+	num int // 1-based sheet row
+	enc string
 }
 
 // snapshot is what the pull saw of one tab; the push writes against it.
@@ -169,7 +170,9 @@ func emptyRow(row []any) bool {
 	return true
 }
 
-// applyKeyed merges a keyed tab into its table (SPEC §3 "Pull").
+// applyKeyed merges a keyed tab into its table (SPEC §3 "Pull"). Rows are
+// decoded and applied one at a time, and each raw row is released once read,
+// so a large tab never exists twice in memory.
 func (p *pullTab) applyKeyed(ctx context.Context, h sheets.Header, data [][]any) (map[string]sheetRow, error) {
 	t := p.tab
 	sums, err := p.tx.Summaries(ctx, t.Table)
@@ -177,10 +180,11 @@ func (p *pullTab) applyKeyed(ctx context.Context, h sheets.Header, data [][]any)
 		return nil, err
 	}
 	seen := make(map[string]sheetRow, len(data))
-	order := make([]string, 0, len(data))
 	protected := map[string]bool{}
 	unkeyedRejects := false
+	var collisions []string // rows needing a free id, applied once all ids are known
 	for i, raw := range data {
+		data[i] = nil
 		num := i + 2
 		if emptyRow(raw) {
 			continue
@@ -201,111 +205,130 @@ func (p *pullTab) applyKeyed(ctx context.Context, h sheets.Header, data [][]any)
 				Reason: fmt.Sprintf("duplicate key %s (first at row %d); row ignored", key, first.num)})
 			continue
 		}
-		seen[key] = sheetRow{num: num, vals: v}
-		order = append(order, key)
+		enc := store.Encode(v)
+		sum, known := sums[key]
+		if known && sum.HasBase && sum.Base == store.DigestOf(enc) {
+			// Sheets unchanged since base: local stays as it is.
+			seen[key] = sheetRow{num: num}
+			if sum.Pending {
+				seen[key] = sheetRow{num: num, enc: enc}
+			}
+			continue
+		}
+		seen[key] = sheetRow{num: num, enc: enc}
+		if known && !sum.HasBase && t.Renumber {
+			collisions = append(collisions, key)
+			continue
+		}
+		if err := p.apply(ctx, key, num, v, enc, known, 0); err != nil {
+			return nil, err
+		}
 	}
 
-	nextID := int64(0)
-	if t.Renumber {
+	if len(collisions) > 0 {
+		nextID := int64(0)
 		for k := range seen {
 			nextID = max(nextID, atoi(k))
 		}
 		for k := range sums {
 			nextID = max(nextID, atoi(k))
 		}
-	}
-
-	for _, key := range order {
-		sr := seen[key]
-		enc := store.Encode(sr.vals)
-		sum, known := sums[key]
-		if known && sum.Base == enc {
-			continue // Sheets unchanged since base: local stays as it is
-		}
-		p.st.Pulled++
-		if !known {
-			if err := p.tx.PutRow(ctx, t.Table, store.Row{Values: sr.vals, Base: sr.vals}); err != nil {
+		for _, key := range collisions {
+			v, err := store.Decode(seen[key].enc)
+			if err != nil {
 				return nil, err
 			}
-			continue
-		}
-		r, _, err := p.tx.GetRow(ctx, t.Table, key)
-		if err != nil {
-			return nil, err
-		}
-		if r.Base == nil {
-			// Sheets has the key of a row that never reached it.
-			switch {
-			case r.Sent != nil && sameIdentity(t, r.Sent, sr.vals):
-				// Our append landed but its response was lost.
-				r.Base, r.Sent = r.Sent, nil
-			case t.Renumber:
-				nextID++
-				if err := p.renumber(ctx, key, r, nextID); err != nil {
-					return nil, err
-				}
-				if err := p.tx.PutRow(ctx, t.Table, store.Row{Values: sr.vals, Base: sr.vals}); err != nil {
-					return nil, err
-				}
-				continue
-			default:
-				r.Base = store.Values{} // nothing in common: Sheets wins each differing cell
+			nextID++
+			if err := p.apply(ctx, key, seen[key].num, v, seen[key].enc, true, nextID); err != nil {
+				return nil, err
 			}
-		}
-		merged := sr.vals
-		if r.Pending {
-			var conflicts []conflict
-			merged, conflicts = merge3(r.Base, r.Values, sr.vals)
-			for _, c := range conflicts {
-				p.st.Conflicts++
-				p.logEntry(ctx, slog.LevelWarn, "conflict", key, "sheets_won",
-					fmt.Sprintf("row %d column %s changed on both sides: kept Sheets %q, local was %q", sr.num, c.field, c.sheet, c.local))
-			}
-		}
-		row := store.Row{Values: merged, Base: sr.vals, Sent: r.Sent, Pending: store.Encode(merged) != enc}
-		if err := p.tx.PutRow(ctx, t.Table, row); err != nil {
-			return nil, err
 		}
 	}
+	return seen, p.deleteGone(ctx, sums, seen, protected, unkeyedRejects)
+}
 
-	// Rows gone from Sheets.
+// apply takes one sheet row whose content differs from the local base.
+// freeID is where a colliding local row moves (renumbering tabs only; every
+// such row comes with one).
+func (p *pullTab) apply(ctx context.Context, key string, num int, v store.Values, enc string, known bool, freeID int64) error {
+	t := p.tab
+	p.st.Pulled++
+	if !known {
+		return p.tx.PutRow(ctx, t.Table, store.Row{Values: v, Base: v})
+	}
+	r, _, err := p.tx.GetRow(ctx, t.Table, key)
+	if err != nil {
+		return err
+	}
+	if r.Base == nil {
+		// Sheets has the key of a row that never reached it.
+		switch {
+		case r.Sent != nil && sameIdentity(t, r.Sent, v):
+			// Our append landed but its response was lost.
+			r.Base, r.Sent = r.Sent, nil
+		case t.Renumber:
+			if err := p.renumber(ctx, key, r, freeID); err != nil {
+				return err
+			}
+			return p.tx.PutRow(ctx, t.Table, store.Row{Values: v, Base: v})
+		default:
+			r.Base = store.Values{} // nothing in common: Sheets wins each differing cell
+		}
+	}
+	merged := v
+	if r.Pending {
+		var conflicts []conflict
+		merged, conflicts = merge3(r.Base, r.Values, v)
+		for _, c := range conflicts {
+			p.st.Conflicts++
+			p.logEntry(ctx, slog.LevelWarn, "conflict", key, "sheets_won",
+				fmt.Sprintf("row %d column %s changed on both sides: kept Sheets %q, local was %q", num, c.field, c.sheet, c.local))
+		}
+	}
+	return p.tx.PutRow(ctx, t.Table, store.Row{Values: merged, Base: v, Sent: r.Sent, Pending: store.Encode(merged) != enc})
+}
+
+// deleteGone deletes local rows the admin deleted in Sheets, unless the tab
+// looks emptied by accident or rows could not be identified.
+func (p *pullTab) deleteGone(ctx context.Context, sums map[string]store.Summary, seen map[string]sheetRow, protected map[string]bool, unkeyedRejects bool) error {
+	t := p.tab
 	if len(seen) == 0 && !unkeyedRejects && len(protected) == 0 {
 		synced := 0
 		for _, s := range sums {
-			if s.Base != "" {
+			if s.HasBase {
 				synced++
 			}
 		}
 		if synced > 0 {
 			p.logEntry(ctx, slog.LevelWarn, "pull", "", "kept",
 				fmt.Sprintf("tab is empty but %d rows were synced before: probable accident, local rows kept", synced))
-			return seen, nil
+			return nil
 		}
 	}
 	if unkeyedRejects {
 		p.log.Warn("Rows without a readable key: deletions in this tab wait until they are fixed", "tab", t.Name)
-		return seen, nil
+		return nil
 	}
 	for _, key := range store.SortedKeys(sums) {
 		s := sums[key]
-		if _, ok := seen[key]; ok || protected[key] || s.Base == "" {
+		if _, ok := seen[key]; ok || protected[key] || !s.HasBase {
 			continue
 		}
 		msg := "deleted in Sheets: deleted locally"
 		if s.Pending {
 			r, _, err := p.tx.GetRow(ctx, t.Table, key)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			msg = fmt.Sprintf("deleted in Sheets while changed locally: deleted locally; local values were %s", store.Encode(r.Values))
 		}
 		p.st.Pulled++
 		p.logEntry(ctx, slog.LevelInfo, "delete", key, "deleted", msg)
 		if err := p.tx.DeleteRow(ctx, t.Table, key); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return seen, nil
+	return nil
 }
 
 // renumber moves a local row that never reached Sheets to a free id because
@@ -359,7 +382,7 @@ func (p *pullTab) applyWhole(ctx context.Context, h sheets.Header, data [][]any)
 	}
 	same := len(rows) == len(sums)
 	for _, v := range rows {
-		if same && sums[t.Table.KeyOf(v)].Base != store.Encode(v) {
+		if same && sums[t.Table.KeyOf(v)].Base != store.DigestOf(store.Encode(v)) {
 			same = false
 		}
 	}
@@ -471,8 +494,14 @@ func (e *Engine) push(ctx context.Context, snaps map[string]*snapshot, st *Stats
 			if !inSheet {
 				continue // deleted in Sheets; the pull removed it locally
 			}
+			have, err := store.Decode(sr.enc)
+			if err != nil {
+				// A row edited after the pull has no values kept: the next
+				// cycle pushes it.
+				continue
+			}
 			for _, c := range t.Columns {
-				if want := r.Values[c.Field]; want != sr.vals[c.Field] {
+				if want := r.Values[c.Field]; want != have[c.Field] {
 					col, _ := snap.header.Pos(c.Field)
 					data = append(data, sheets.ValueRange{Range: sheets.A1(t.Name, sr.num, col),
 						Values: [][]any{{sheets.Encode(c.Kind, want)}}})
