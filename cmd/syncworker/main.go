@@ -62,6 +62,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	fs.SetOutput(stdout)
 	once := fs.Bool("once", false, "run one cycle and exit: 0 on success, 1 on failure")
 	interval := fs.Int("interval", int(syncmgr.DefaultInterval/time.Second), "seconds between cycles")
+	pushDelay := fs.Int("push-delay", int(syncmgr.DefaultPushDelay/time.Second), "seconds from new pending rows to a prompt cycle (0 disables prompt push)")
+	minGap := fs.Int("min-gap", int(syncmgr.DefaultMinGap/time.Second), "least seconds between a cycle and a prompt one")
 	dbPath := fs.String("db-path", "data/reference_data.db", "SQLite database file")
 	logFile := fs.String("log-file", "sync_worker.log", `log file ("-" for stdout only)`)
 	maxFailures := fs.Int("max-failures", syncmgr.DefaultMaxFailures, "exit 1 after this many consecutive failed cycles")
@@ -83,6 +85,12 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	}
 	if *interval < 1 {
 		return usage(fmt.Errorf("--interval must be at least 1 second, got %d", *interval))
+	}
+	if *pushDelay < 0 {
+		return usage(fmt.Errorf("--push-delay must be 0 or more seconds, got %d", *pushDelay))
+	}
+	if *minGap < 1 {
+		return usage(fmt.Errorf("--min-gap must be at least 1 second, got %d", *minGap))
 	}
 	if *maxFailures < 1 {
 		return usage(fmt.Errorf("--max-failures must be at least 1, got %d", *maxFailures))
@@ -156,6 +164,11 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		MaxFailures: *maxFailures,
 		Log:         log,
 		Notify:      func(state string) { daemon.SdNotify(false, state) },
+		PushDelay:   time.Duration(*pushDelay) * time.Second,
+		MinGap:      time.Duration(*minGap) * time.Second,
+	}
+	if *pushDelay == 0 {
+		runner.PushDelay = -1 // off: only the regular cycles
 	}
 	if wd, err := daemon.SdWatchdogEnabled(false); err == nil {
 		runner.Watchdog = wd

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -324,5 +325,61 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out waiting")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// systemd integration: the worker speaks sd_notify on $NOTIFY_SOCKET; the
+// test listens on a unixgram socket in a temp dir, as systemd would.
+func TestNotifiesSystemdReadyStatusAndWatchdog(t *testing.T) {
+	w := newWorker(t, nil)
+	w.mustRun("--init-sheets")
+	sock := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	msgs := make(chan string, 100)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, _, err := conn.ReadFromUnix(buf)
+			if err != nil {
+				close(msgs)
+				return
+			}
+			msgs <- string(buf[:n])
+		}
+	}()
+	c := w.cmd("--interval", "300")
+	c.Env = append(c.Env, "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=400000")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"READY=1": false, "STATUS=Cycle #1 ok": false, "WATCHDOG=1": false}
+	deadline := time.After(10 * time.Second)
+	for watchdogs := 0; watchdogs < 3; {
+		select {
+		case m := <-msgs:
+			for k := range want {
+				if strings.HasPrefix(m, k) {
+					want[k] = true
+				}
+			}
+			if m == "WATCHDOG=1" {
+				watchdogs++ // fed while idle, not only after cycles
+			}
+		case <-deadline:
+			t.Fatalf("notifications so far: %v\n%s", want, w.stdout)
+		}
+	}
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for k, seen := range want {
+		if !seen {
+			t.Errorf("never sent %s", k)
+		}
 	}
 }

@@ -406,3 +406,29 @@ func (tx *Tx) RenumberShiftRefs(ctx context.Context, oldID, newID string) error 
 	}
 	return nil
 }
+
+// PendingSince counts rows that became pending at or after t: new work for
+// the worker since its last cycle started. It costs no Google request and,
+// through the partial indexes on pending rows, almost nothing locally.
+func (db *DB) PendingSince(ctx context.Context, t time.Time) (int, error) {
+	since := t.UTC().Truncate(time.Second).Format(time.RFC3339)
+	n := 0
+	for _, tb := range []Table{EmployeeSettings, Ranks, Shifts, EmployeeRanks, ActiveBonuses, DynamicRates} {
+		var c int
+		if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM "+tb.Name+" WHERE pending = 1 AND changed_at >= ?", since).Scan(&c); err != nil {
+			return 0, fmt.Errorf("count new pending %s: %w", tb.Name, err)
+		}
+		n += c
+	}
+	return n, nil
+}
+
+// DataVersion reads SQLite's data_version on conn: it changes whenever
+// another connection commits, so polling it notices the bot's writes.
+func DataVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
+	var v int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("read data_version: %w", err)
+	}
+	return v, nil
+}

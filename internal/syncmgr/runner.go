@@ -16,6 +16,18 @@ const (
 	// A stop signal lets the cycle in hand finish for at most this long, well
 	// inside systemd's 30 s stop timeout (SPEC §8).
 	DefaultStopGrace = 20 * time.Second
+
+	// Prompt push (SPEC §3): a cycle within DefaultPushDelay of new local
+	// writes, never closer than DefaultMinGap to the previous cycle, and at
+	// most DefaultPromptsPerMinute such cycles in any minute. A cycle is one
+	// or two requests, so prompt cycles spend at most about 8 of the ~60
+	// requests a minute Google grants the service account, whatever the
+	// employees do.
+	DefaultPushDelay        = 5 * time.Second
+	DefaultMinGap           = 10 * time.Second
+	DefaultPromptsPerMinute = 4
+	// How often the local database is checked for new writes.
+	DefaultPollEvery = 250 * time.Millisecond
 )
 
 // Runner runs cycles: once, or on an interval until stopped. It records each
@@ -29,10 +41,20 @@ type Runner struct {
 	Watchdog    time.Duration      // systemd's WatchdogSec; 0 when the unit has none
 	Notify      func(state string) // sd_notify; nil outside systemd
 	Log         *slog.Logger
+	// PushDelay is how soon a cycle follows new pending rows; negative
+	// disables prompt push. MinGap is the least time between the end of a
+	// cycle and a prompt one.
+	PushDelay        time.Duration
+	MinGap           time.Duration
+	PromptsPerMinute int
+	PollEvery        time.Duration
 
-	cycle  int
-	failed int
-	total  Stats
+	cycle     int
+	failed    int
+	total     Stats
+	lastOK    time.Time // start of the last successful cycle
+	lastEnd   time.Time
+	prompts   []time.Time // starts of recent prompt cycles
 }
 
 func (r *Runner) notify(state string) {
@@ -46,6 +68,7 @@ func (r *Runner) Cycle(ctx context.Context) error {
 	r.cycle++
 	n := r.cycle
 	start := time.Now()
+	defer func() { r.lastEnd = time.Now() }()
 	id, err := r.DB.StartRun(ctx, n, start)
 	if err != nil {
 		r.Log.Error(fmt.Sprintf("Sync cycle #%d failed: %v", n, err))
@@ -69,10 +92,24 @@ func (r *Runner) Cycle(ctx context.Context) error {
 		r.notify(fmt.Sprintf("STATUS=Cycle #%d failed at %s: %v", n, time.Now().Format(time.TimeOnly), err))
 		return err
 	}
+	r.lastOK = start
 	r.Log.Info(fmt.Sprintf("Sync cycle #%d completed in %.2fs", n, dur.Seconds()))
 	r.Log.Info("Stats: " + st.String())
-	r.notify(fmt.Sprintf("STATUS=Cycle #%d ok at %s: %s", n, time.Now().Format(time.TimeOnly), st))
+	r.notify(fmt.Sprintf("STATUS=Cycle #%d ok at %s: %s; %s", n, time.Now().Format(time.TimeOnly), st, r.pendingSummary(ctx)))
 	return nil
+}
+
+// pendingSummary says how many rows wait for Google and for how long.
+func (r *Runner) pendingSummary(ctx context.Context) string {
+	n, oldest, err := r.DB.PendingCount(ctx)
+	switch {
+	case err != nil:
+		return "pending unknown"
+	case n == 0:
+		return "pending 0"
+	default:
+		return fmt.Sprintf("pending %d (oldest %s)", n, time.Since(oldest).Round(time.Second))
+	}
 }
 
 func (s *Stats) add(o Stats) {
@@ -107,7 +144,7 @@ func (r *Runner) Run(ctx context.Context) error {
 				return fmt.Errorf("%d consecutive sync cycles failed, last: %w", consecutive, err)
 			}
 		}
-		if !r.wait(ctx, r.Interval) {
+		if !r.idle(ctx, consecutive) {
 			r.stopped()
 			return nil
 		}
@@ -132,6 +169,18 @@ func (r *Runner) defaults() {
 	}
 	if r.Log == nil {
 		r.Log = slog.Default()
+	}
+	if r.PushDelay == 0 {
+		r.PushDelay = DefaultPushDelay
+	}
+	if r.MinGap <= 0 {
+		r.MinGap = DefaultMinGap
+	}
+	if r.PromptsPerMinute <= 0 {
+		r.PromptsPerMinute = DefaultPromptsPerMinute
+	}
+	if r.PollEvery <= 0 {
+		r.PollEvery = DefaultPollEvery
 	}
 }
 
@@ -159,26 +208,81 @@ func (r *Runner) graceful(ctx context.Context, fn func(context.Context) error) e
 	return fn(cctx)
 }
 
-// wait sleeps d, feeding the watchdog meanwhile; false if ctx ended.
-func (r *Runner) wait(ctx context.Context, d time.Duration) bool {
-	deadline := time.NewTimer(d)
-	defer deadline.Stop()
-	var tick <-chan time.Time
+// idle waits for the next cycle, feeding the watchdog meanwhile: the
+// regular one after Interval, or a prompt one when the bot has written
+// (SPEC §3 "Prompt push"). It returns false when ctx ended.
+func (r *Runner) idle(ctx context.Context, failures int) bool {
+	regular := time.NewTimer(r.Interval)
+	defer regular.Stop()
+	var watchdog <-chan time.Time
 	if r.Watchdog > 0 {
 		t := time.NewTicker(r.Watchdog / 2)
 		defer t.Stop()
-		tick = t.C
+		watchdog = t.C
 	}
+	var poll <-chan time.Time
+	conn, err := r.DB.Read().Conn(ctx)
+	if r.PushDelay >= 0 && err == nil {
+		defer conn.Close()
+		t := time.NewTicker(r.PollEvery)
+		defer t.Stop()
+		poll = t.C
+	}
+	version := int64(-1)
+	var seen time.Time // when new pending rows were first noticed
 	for {
 		select {
 		case <-ctx.Done():
 			return false
-		case <-deadline.C:
+		case <-regular.C:
 			return true
-		case <-tick:
+		case <-watchdog:
 			r.notify("WATCHDOG=1")
+		case now := <-poll:
+			if seen.IsZero() {
+				v, err := store.DataVersion(ctx, conn)
+				if err != nil || v == version {
+					continue
+				}
+				version = v
+				// Rows left pending by a failed cycle count too: they are
+				// retried promptly, with the back-off of promptDue.
+				n, err := r.DB.PendingSince(ctx, r.lastOK)
+				if err != nil || n == 0 {
+					continue
+				}
+				seen = now
+			}
+			if now.Before(r.promptDue(seen, failures)) {
+				continue
+			}
+			r.prompts = append(r.prompts, now)
+			r.Log.Debug("Prompt push: new pending rows", "waited", now.Sub(seen).Round(time.Millisecond).String())
+			return true
 		}
 	}
+}
+
+// promptDue is when a prompt cycle may start for rows first seen at seen:
+// PushDelay later, so a burst of writes becomes one cycle; MinGap after the
+// last cycle, doubled for each failed cycle in a row (Google may be
+// answering 429); and within PromptsPerMinute.
+func (r *Runner) promptDue(seen time.Time, failures int) time.Time {
+	gap := r.MinGap << min(failures, 10)
+	due := seen.Add(r.PushDelay)
+	if g := r.lastEnd.Add(min(gap, r.Interval)); g.After(due) {
+		due = g
+	}
+	cutoff := time.Now().Add(-time.Minute)
+	for len(r.prompts) > 0 && r.prompts[0].Before(cutoff) {
+		r.prompts = r.prompts[1:]
+	}
+	if len(r.prompts) >= r.PromptsPerMinute {
+		if q := r.prompts[0].Add(time.Minute); q.After(due) {
+			due = q
+		}
+	}
+	return due
 }
 
 func (r *Runner) stopped() {
