@@ -6,7 +6,7 @@ BIN     := bin
 GO      ?= go
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build build-arm64 test lint bench soak demo clean
+.PHONY: all build build-arm64 dist-arm64 install test lint bench demo clean
 
 all: build
 
@@ -28,6 +28,18 @@ lint:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	shellcheck deploy/*.sh scripts/*.sh .ci/run
+
+# Tarball for the Pi: bin/, deploy/, scripts/ laid out as deploy/install.sh expects.
+dist-arm64: build-arm64
+	rm -rf $(BIN)/dist && mkdir -p $(BIN)/dist/alex12060/bin
+	cp $(BIN)/arm64/bot $(BIN)/arm64/syncworker $(BIN)/dist/alex12060/bin/
+	tar --exclude='*_test.go' -cf - deploy scripts | tar -C $(BIN)/dist/alex12060 -xf -
+	tar -C $(BIN)/dist -czf $(BIN)/alex12060-$(VERSION)-linux-arm64.tar.gz alex12060
+
+# Install on this machine from bin/ (as root); see deploy/README.md.
+install: build
+	deploy/install.sh --bin-dir $(BIN)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...

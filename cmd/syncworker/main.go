@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -104,7 +105,11 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	}
 
 	if *status {
-		db, err := store.Open(ctx, *dbPath)
+		db, err := store.OpenReadOnly(ctx, *dbPath)
+		if errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stdout, "Last successful sync: never (no database at %s)\n", *dbPath)
+			return &exitError{code: 1, err: errors.New("no database: the worker has never run here")}
+		}
 		if err != nil {
 			return err
 		}
@@ -156,6 +161,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return err
 	}
 	defer db.Close()
+	if a := db.Adopted; a != nil {
+		log.Warn("Found the Python version's database: its tables are kept as "+store.LegacyPrefix+"*; the next pull rebuilds the data from Sheets",
+			"backup", a.Backup, "renamed", strings.Join(a.Renamed, ","))
+	}
 
 	runner := &syncmgr.Runner{
 		Engine:      syncmgr.NewEngine(db, client, tabs, log),

@@ -104,6 +104,9 @@ func ParseDecimal(cell any) (decimal.Decimal, error) {
 		}
 		return decimal.NewFromString(strconv.FormatFloat(v, 'f', -1, 64))
 	case string:
+		if plainNumber(v) { // what this system writes: most cells, so no regexp
+			return decimal.NewFromString(v)
+		}
 		s := strings.TrimSpace(v)
 		s = strings.TrimSuffix(strings.TrimPrefix(s, "$"), "%")
 		s = strings.ReplaceAll(strings.ReplaceAll(s, " ", ""), "\u00a0", "")
@@ -125,6 +128,21 @@ func ParseDecimal(cell any) (decimal.Decimal, error) {
 	default:
 		return decimal.Decimal{}, fmt.Errorf("not a number: %v", v)
 	}
+}
+
+// plainNumber reports whether s is digits with at most one point inside.
+func plainNumber(s string) bool {
+	dot := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+		case c == '.' && !dot && i > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 func parseInt(cell any) (string, error) {

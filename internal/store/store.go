@@ -29,6 +29,15 @@ type DB struct {
 	w    *sql.DB
 	r    *sql.DB
 	path string
+	// Adopted is set when this Open found the Python version's database and
+	// moved its tables aside (SPEC §10); callers log it.
+	Adopted *Adoption
+}
+
+// Adoption says what was done to a database file of the Python version.
+type Adoption struct {
+	Backup  string   // a copy of the file as it was
+	Renamed []string // old tables, now named LegacyPrefix+name
 }
 
 // Open opens (creating if needed) the database at path, applies pending
@@ -62,6 +71,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxOpenConns(1)
 
 	db := &DB{w: w, path: path}
+	backup, renamed, err := db.adoptLegacy(ctx)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	if backup != "" {
+		db.Adopted = &Adoption{Backup: backup, Renamed: renamed}
+	}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -89,11 +106,36 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// OpenReadOnly opens an existing database for reading only: no file is
+// created and no migration runs, so a health check can never create or
+// change the database it inspects.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
+	}
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
+	}
+	// Writes through w fail: SQLite refuses them on a read-only connection.
+	return &DB{w: r, r: r, path: path}, nil
+}
+
 // Path is the database file's path.
 func (db *DB) Path() string { return db.path }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.r == db.w {
+		return db.r.Close()
+	}
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 

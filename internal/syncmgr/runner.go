@@ -16,6 +16,10 @@ const (
 	// A stop signal lets the cycle in hand finish for at most this long, well
 	// inside systemd's 30 s stop timeout (SPEC §8).
 	DefaultStopGrace = 20 * time.Second
+	// DefaultCycleTimeout bounds a whole cycle, well inside the unit's
+	// WatchdogSec. Cutting a cycle short is safe: an append whose outcome is
+	// unknown is settled by the next pull.
+	DefaultCycleTimeout = 90 * time.Second
 
 	// Prompt push (SPEC §3): a cycle within DefaultPushDelay of new local
 	// writes, never closer than DefaultMinGap to the previous cycle, and at
@@ -33,14 +37,15 @@ const (
 // Runner runs cycles: once, or on an interval until stopped. It records each
 // cycle in sync_runs and logs the lines operators grep for.
 type Runner struct {
-	Engine      *Engine
-	DB          *store.DB
-	Interval    time.Duration
-	MaxFailures int
-	StopGrace   time.Duration
-	Watchdog    time.Duration      // systemd's WatchdogSec; 0 when the unit has none
-	Notify      func(state string) // sd_notify; nil outside systemd
-	Log         *slog.Logger
+	Engine       *Engine
+	DB           *store.DB
+	Interval     time.Duration
+	MaxFailures  int
+	StopGrace    time.Duration
+	CycleTimeout time.Duration
+	Watchdog     time.Duration      // systemd's WatchdogSec; 0 when the unit has none
+	Notify       func(state string) // sd_notify; nil outside systemd
+	Log          *slog.Logger
 	// PushDelay is how soon a cycle follows new pending rows; negative
 	// disables prompt push. MinGap is the least time between the end of a
 	// cycle and a prompt one.
@@ -49,12 +54,12 @@ type Runner struct {
 	PromptsPerMinute int
 	PollEvery        time.Duration
 
-	cycle     int
-	failed    int
-	total     Stats
-	lastOK    time.Time // start of the last successful cycle
-	lastEnd   time.Time
-	prompts   []time.Time // starts of recent prompt cycles
+	cycle   int
+	failed  int
+	total   Stats
+	lastOK  time.Time // start of the last successful cycle
+	lastEnd time.Time
+	prompts []time.Time // starts of recent prompt cycles
 }
 
 func (r *Runner) notify(state string) {
@@ -167,6 +172,9 @@ func (r *Runner) defaults() {
 	if r.StopGrace <= 0 {
 		r.StopGrace = DefaultStopGrace
 	}
+	if r.CycleTimeout <= 0 {
+		r.CycleTimeout = DefaultCycleTimeout
+	}
 	if r.Log == nil {
 		r.Log = slog.Default()
 	}
@@ -184,9 +192,10 @@ func (r *Runner) defaults() {
 	}
 }
 
-// graceful runs fn with a context that outlives ctx by at most StopGrace.
+// graceful runs fn with a context that outlives ctx by at most StopGrace,
+// and ends after CycleTimeout in any case.
 func (r *Runner) graceful(ctx context.Context, fn func(context.Context) error) error {
-	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.CycleTimeout)
 	defer cancel()
 	done := make(chan struct{})
 	defer close(done)

@@ -1,0 +1,213 @@
+// Package scripts holds the tests of the operator scripts. The health check
+// runs against real databases made with the store package and the real
+// syncworker --status, with a stub systemctl on PATH (SPEC §8, §9).
+package scripts
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"shiftbot/internal/store"
+)
+
+// syncworker is the binary built once by TestMain.
+var syncworker string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "scripts-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		syncworker = filepath.Join(dir, "syncworker")
+		build := exec.Command("go", "build", "-tags", "netgo", "-o", syncworker, "./cmd/syncworker")
+		build.Dir = ".."
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build syncworker: %v\n%s", err, out)
+			return 1
+		}
+		return m.Run()
+	}())
+}
+
+// makeDB makes a database at path whose runs ended at the given times: ok
+// runs for okEnded, then one failed run when failedToo.
+func makeDB(t *testing.T, path string, failedToo bool, okEnded ...time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cycle := 0
+	finish := func(ended time.Time, ok bool) {
+		cycle++
+		id, err := db.StartRun(ctx, cycle, ended.Add(-2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := store.Run{ID: id, Cycle: cycle, Ended: ended, OK: ok, Pulled: 3}
+		if !ok {
+			run.Err = "pull: values.batchGet: 503"
+		}
+		if err := db.FinishRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range okEnded {
+		finish(e, true)
+	}
+	if failedToo {
+		finish(time.Now().Add(-time.Minute), false)
+	}
+}
+
+// check runs check_sync_health.sh with a stub systemctl that reports the
+// units in down as failed and every other unit active.
+type check struct {
+	db    string
+	down  []string
+	env   []string
+	args  []string
+	calls []string // systemctl arguments seen, filled by run
+}
+
+func (c *check) run(t *testing.T) (code int, first string, out string) {
+	t.Helper()
+	dir := t.TempDir()
+	calls := filepath.Join(dir, "calls")
+	stub := `#!/bin/sh
+echo "$*" >> '` + calls + `'
+[ "$1" = is-active ] || { echo "stub systemctl: unexpected call: $*" >&2; exit 99; }
+for u in ` + strings.Join(c.down, " ") + `; do
+	for a in "$@"; do
+		if [ "$a" = "$u" ]; then
+			[ "$2" = --quiet ] || echo failed
+			exit 3
+		fi
+	done
+done
+[ "$2" = --quiet ] || echo active
+exit 0
+`
+	if err := os.WriteFile(filepath.Join(dir, "systemctl"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("./check_sync_health.sh", c.args...)
+	cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"SYNCWORKER_BIN="+syncworker, "DB_PATH="+c.db)
+	cmd.Env = append(cmd.Env, c.env...)
+	outb, err := cmd.CombinedOutput()
+	out = string(outb)
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatal(err)
+		}
+		code = ee.ExitCode()
+	}
+	if data, err := os.ReadFile(calls); err == nil {
+		c.calls = strings.Split(strings.TrimSpace(string(data)), "\n")
+	}
+	first, _, _ = strings.Cut(out, "\n")
+	return code, first, out
+}
+
+func TestCheckSyncHealth(t *testing.T) {
+	now := time.Now()
+	dir := t.TempDir()
+	healthy := filepath.Join(dir, "healthy", "reference_data.db")
+	makeDB(t, healthy, false, now.Add(-20*time.Minute), now.Add(-2*time.Minute))
+	stale := filepath.Join(dir, "stale", "reference_data.db")
+	makeDB(t, stale, true, now.Add(-20*time.Minute)) // and failures since
+	never := filepath.Join(dir, "never", "reference_data.db")
+	makeDB(t, never, true)
+	empty := filepath.Join(dir, "empty", "reference_data.db")
+	makeDB(t, empty, false)
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, []byte("this is not a database, just text long enough to look like one"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing", "reference_data.db")
+
+	for _, tc := range []struct {
+		name string
+		c    check
+		code int
+		// prefix of the first line, then words it must contain
+		want []string
+	}{
+		{"healthy", check{db: healthy}, 0,
+			[]string{"OK: ", "alex12060-bot.service", "alex12060-sync-worker.service", "active", "ago", "0 pending rows"}},
+		{"stale", check{db: stale}, 1, []string{"WARNING: ", "last successful sync 20m", "ago, over 900s (3 x the 300s interval)",
+			"last cycle failed: pull: values.batchGet: 503"}},
+		{"stale within a longer interval", check{db: stale, env: []string{"INTERVAL=600"}}, 0, []string{"OK: "}},
+		{"interval flag wins", check{db: stale, env: []string{"INTERVAL=600"}, args: []string{"--interval", "300"}}, 1,
+			[]string{"WARNING: ", "over 900s"}},
+		{"db-path flag", check{db: missing, args: []string{"--db-path", healthy}}, 0, []string{"OK: "}},
+		{"never synced, failures only", check{db: never}, 2, []string{"CRITICAL: ", "no sync has ever succeeded"}},
+		{"never synced, no runs", check{db: empty}, 2, []string{"CRITICAL: ", "no sync has ever succeeded"}},
+		{"worker down", check{db: healthy, down: []string{"alex12060-sync-worker.service"}}, 2,
+			[]string{"CRITICAL: ", "alex12060-sync-worker.service is failed"}},
+		{"bot down, sync stale", check{db: stale, down: []string{"alex12060-bot.service"}}, 2,
+			[]string{"CRITICAL: ", "alex12060-bot.service is failed", "last successful sync 20m"}},
+		{"unit names from the environment", check{db: healthy, down: []string{"other.service"},
+			env: []string{"WORKER_UNIT=other.service"}}, 2, []string{"CRITICAL: ", "other.service is failed"}},
+		{"database missing", check{db: missing}, 2, []string{"CRITICAL: ", "database " + missing + " not found"}},
+		{"status unreadable", check{db: garbage}, 2, []string{"CRITICAL: ", "cannot read the sync status (exit 1)"}},
+		{"syncworker missing", check{db: healthy, env: []string{"SYNCWORKER_BIN=" + filepath.Join(dir, "nope")}}, 2,
+			[]string{"CRITICAL: ", "not found or not executable"}},
+		{"bad interval", check{db: healthy, env: []string{"INTERVAL=5m"}}, 2, []string{"CRITICAL: ", "INTERVAL"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, first, out := tc.c.run(t)
+			t.Logf("exit %d:\n%s", code, out)
+			if code != tc.code || !strings.HasPrefix(first, tc.want[0]) {
+				t.Errorf("exit %d, first line %q; want exit %d and %q…\n%s", code, first, tc.code, tc.want[0], out)
+			}
+			for _, w := range tc.want[1:] {
+				if !strings.Contains(first, w) {
+					t.Errorf("first line %q lacks %q", first, w)
+				}
+			}
+			// Exactly one status line: no other line starts like one.
+			for _, line := range strings.Split(out, "\n")[1:] {
+				for _, p := range []string{"OK:", "WARNING:", "CRITICAL:"} {
+					if strings.HasPrefix(line, p) {
+						t.Errorf("a second status line: %q", line)
+					}
+				}
+			}
+			for _, call := range tc.c.calls {
+				if !strings.HasPrefix(call, "is-active") {
+					t.Errorf("systemctl %s: the check only asks", call)
+				}
+			}
+		})
+	}
+
+	// The check must not create the database it looks for (syncworker
+	// --status would, empty, owned by whoever runs the check).
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("the check created the missing database")
+	}
+}
+
+func TestShellcheck(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Skip("shellcheck not installed; apt-get install -y shellcheck to run this test")
+	}
+	out, err := exec.Command("shellcheck", "check_sync_health.sh").CombinedOutput()
+	if err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}
