@@ -44,5 +44,9 @@ install: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
 
+# The whole system offline: Sheets emulator, syncworker, bot, a scripted employee.
+demo: build
+	$(GO) run ./cmd/demo --bin $(BIN)
+
 clean:
 	rm -rf $(BIN)

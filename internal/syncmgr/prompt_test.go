@@ -70,7 +70,7 @@ func TestFinishedShiftReachesTheSheetWithinPushDelay(t *testing.T) {
 	h := newHarness(t)
 	startRunner(h, nil)
 	waitFor(t, func() bool { return cycles(h) == 1 }) // the cycle at start
-	time.Sleep(syncmgr.DefaultMinGap)                  // idle, like a quiet afternoon
+	time.Sleep(syncmgr.DefaultMinGap)                 // idle, like a quiet afternoon
 
 	finished := time.Now()
 	h.botWrite(store.Shifts, newShift(3, 101))

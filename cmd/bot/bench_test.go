@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"shiftbot/internal/hybrid/hybridtest"
+	"shiftbot/internal/store"
+	"shiftbot/internal/telegramfake"
+)
+
+// BenchmarkRSSConversations runs the real binary against the fake Telegram
+// and reports its memory once b.N users (20 at a time) have each gone
+// through a whole create-shift conversation, /start to the summary. The
+// figure the issue asks for is after 1,000 conversations: -benchtime 1000x.
+func BenchmarkRSSConversations(b *testing.B) {
+	fake := telegramfake.New(token)
+	ts := httptest.NewServer(fake)
+	defer func() { fake.Close(); ts.Close() }()
+	dir := b.TempDir()
+	dbPath := filepath.Join(dir, "reference_data.db")
+	seedPulled(b, dbPath)
+
+	env := []string{"BOT_TOKEN=" + token, "PRODUCTS=Model A,Model B,Model C", "TELEGRAM_API_ENDPOINT=" + ts.URL}
+	c, out := command(nil, dir, env, "--db-path", dbPath, "--log-file", filepath.Join(dir, "bot.log"))
+	if err := c.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		c.Process.Signal(syscall.SIGTERM)
+		c.Wait()
+	}()
+
+	b.ResetTimer()
+	users := make(chan int)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Go(func() {
+			for i := range users {
+				u := telegramfake.User{ID: int64(10000 + i), FirstName: "U" + strconv.Itoa(i), Username: "u" + strconv.Itoa(i)}
+				if err := conversation(fake, u); err != nil {
+					errs <- fmt.Errorf("user %d: %w\n%s", u.ID, err, out)
+					return
+				}
+			}
+		})
+	}
+	for i := range b.N {
+		users <- i
+	}
+	close(users)
+	wg.Wait()
+	b.StopTimer()
+	select {
+	case err := <-errs:
+		b.Fatal(err)
+	default:
+	}
+	time.Sleep(200 * time.Millisecond) // let the last replies settle
+	rss, ok1 := procStatusMB(c.Process.Pid, "VmRSS:")
+	hwm, ok2 := procStatusMB(c.Process.Pid, "VmHWM:")
+	if !ok1 || !ok2 {
+		b.Fatal("cannot read /proc status of the bot")
+	}
+	b.ReportMetric(rss, "rss-MB")
+	b.ReportMetric(hwm, "peak-MB")
+}
+
+// conversation creates one shift as a user would, waiting for each answer.
+func conversation(fake *telegramfake.Server, u telegramfake.User) error {
+	say := func(text string) func() error { return func() error { fake.SendText(u, text); return nil } }
+	press := func(label string) func() error { return func() error { return fake.Press(u, label) } }
+	for _, s := range []struct {
+		act  func() error
+		want string
+	}{
+		{say("/start"), "Choose an action"},
+		{press("Create new shift"), "When did the shift start?"},
+		{press("Yesterday"), "Choose the start hour"},
+		{press("9 AM"), "Choose the end hour"},
+		{press("11 AM"), "Choose a product"},
+		{press("Model B"), "Enter the sales amount"},
+		{say("123.45"), "Add another model"},
+		{press("Finish shift"), "✅ Shift created"},
+	} {
+		msgs := fake.Messages(u.ID)
+		last := 0
+		if len(msgs) > 0 {
+			last = msgs[len(msgs)-1].ID
+		}
+		if err := s.act(); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := fake.WaitFor(ctx, u.ID, func(m telegramfake.Message) bool { return m.ID > last && strings.Contains(m.Text, s.want) })
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func seedPulled(b *testing.B, path string) {
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	hybridtest.SeedPulled(b, db)
+}
+
+// procStatusMB reads a "kB" line of /proc/PID/status.
+func procStatusMB(pid int, field string) (float64, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,392 @@
+package hybrid_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"shiftbot/internal/hybrid"
+	"shiftbot/internal/hybrid/hybridtest"
+	"shiftbot/internal/payroll"
+	"shiftbot/internal/store"
+)
+
+var ny = mustLoc("America/New_York")
+
+func mustLoc(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// fixedRand always draws the same position.
+type fixedRand int
+
+func (f fixedRand) IntN(n int) int { return int(f) % n }
+
+const anna, boris = 1001, 1002
+
+func at(s string) time.Time {
+	t, err := time.ParseInLocation(hybrid.DateTimeLayout, s, ny)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+type env struct {
+	t   *testing.T
+	db  *store.DB
+	svc *hybrid.Service
+}
+
+// newEnv opens a real database file and, if pulled, fills it as the
+// worker's first pull of the default spreadsheet would.
+func newEnv(t *testing.T, pulled bool, draw int) *env {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "reference_data.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e := &env{t: t, db: db, svc: hybrid.New(hybrid.Config{
+		Products: []string{"Model A", "Model B", "Model C"}, CommissionRate: d("0.20"), Location: ny, Rand: fixedRand(draw),
+	})}
+	if pulled {
+		hybridtest.SeedPulled(t, db)
+	}
+	return e
+}
+
+func (e *env) update(fn func(ctx context.Context, tx *store.Tx) error) {
+	e.t.Helper()
+	if err := e.db.Update(context.Background(), func(tx *store.Tx) error { return fn(context.Background(), tx) }); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) row(t store.Table, key string) store.Row {
+	e.t.Helper()
+	var r store.Row
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var ok bool
+		var err error
+		r, ok, err = tx.GetRow(ctx, t, key)
+		if err == nil && !ok {
+			err = fmt.Errorf("%s row %s missing", t.Name, key)
+		}
+		return err
+	})
+	return r
+}
+
+// synced writes a row as the worker's pull would leave it.
+func (e *env) synced(t store.Table, v store.Values) {
+	e.t.Helper()
+	e.update(func(ctx context.Context, tx *store.Tx) error { return hybridtest.Synced(ctx, tx, t, v) })
+}
+
+func (e *env) finish(in hybrid.NewShift) hybrid.Finished {
+	e.t.Helper()
+	var f hybrid.Finished
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		f, err = e.svc.FinishShift(ctx, tx, in)
+		return err
+	})
+	return f
+}
+
+func shift(emp int64, in, out, now string, sales ...string) hybrid.NewShift {
+	s := hybrid.NewShift{EmployeeID: emp, EmployeeName: fmt.Sprint("user", emp), ClockIn: at(in), ClockOut: at(out), Now: at(now)}
+	for i := 0; i+1 < len(sales); i += 2 {
+		s.Products = append(s.Products, payroll.ProductSale{Product: sales[i], Amount: d(sales[i+1])})
+	}
+	return s
+}
+
+func wantValues(t *testing.T, what string, got store.Values, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s = %q, want %q (row %v)", what, k, got[k], v, got)
+		}
+	}
+}
+
+// SPEC §6's example, for an employee the sheet does not know yet.
+func TestFinishShiftPricesSpecExampleAndWritesPendingRows(t *testing.T) {
+	e := newEnv(t, true, 0)
+	e.synced(store.Shifts, store.Values{"id": "41", "date": "2026/10/01 17:00:00", "employee_id": "7", "clock_in": "2026/10/01 09:00:00",
+		"clock_out": "2026/10/01 17:00:00", "total_sales": "1.00", "total_made": "1.00"})
+	f := e.finish(shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:09", "Model A", "500"))
+
+	if f.Shift.ID != 42 {
+		t.Errorf("ID = %d, want 42 (max + 1)", f.Shift.ID)
+	}
+	if f.Rank != nil {
+		t.Errorf("first Rookie record must be silent, got %+v", f.Rank)
+	}
+	if got := payroll.CommissionBreakdown(f.Result); got != "10.00% (8.0% base + 2.0% dynamic)" {
+		t.Errorf("breakdown %q", got)
+	}
+	row := e.row(store.Shifts, "42")
+	if !row.Pending || row.Base != nil {
+		t.Errorf("new shift must be pending and never synced: %+v", row)
+	}
+	wantValues(t, "shift", row.Values, map[string]string{
+		"date": "2026/11/28 17:05:09", "employee_id": "1001", "employee_name": "user1001",
+		"clock_in": "2026/11/28 09:00:00", "clock_out": "2026/11/28 17:00:00", "worked_hours": "8.00",
+		"products:Model A": "500.00", "total_sales": "500.00", "net_sales": "400.00", "commission_pct": "10.00",
+		"total_per_hour": "120.00", "commissions": "40.00", "total_made": "160.00",
+	})
+	set := e.row(store.EmployeeSettings, "1001")
+	if !set.Pending {
+		t.Error("default settings row must be pending")
+	}
+	wantValues(t, "settings", set.Values, map[string]string{"hourly_wage": "15.00", "sales_commission": "8.00"})
+	rank := e.row(store.EmployeeRanks, "1001|2026|11")
+	wantValues(t, "rank record", rank.Values, map[string]string{"current_rank": "Rookie", "previous_rank": "Rookie", "notified": "true"})
+}
+
+func TestFinishShiftIsRefusedBeforeTheFirstPull(t *testing.T) {
+	e := newEnv(t, false, 0)
+	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := e.svc.FinishShift(context.Background(), tx, shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:00", "Model A", "500"))
+		return err
+	})
+	if !errors.Is(err, hybrid.ErrNotReady) {
+		t.Fatalf("err = %v, want ErrNotReady", err)
+	}
+	if n, _, _ := e.db.PendingCount(context.Background()); n != 0 {
+		t.Fatalf("%d pending rows written by a refused finish", n)
+	}
+}
+
+func TestFinishShiftConsumesUnappliedBonuses(t *testing.T) {
+	e := newEnv(t, true, 0)
+	e.synced(store.EmployeeSettings, store.Values{"employee_id": "1001", "hourly_wage": "20.00", "sales_commission": "10.00"})
+	e.synced(store.ActiveBonuses, store.Values{"id": "1", "employee_id": "1001", "bonus_type": "percent_next", "value": "1.00", "applied": "false"})
+	e.synced(store.ActiveBonuses, store.Values{"id": "2", "employee_id": "1001", "bonus_type": "flat", "value": "10.00", "applied": "false"})
+	e.synced(store.ActiveBonuses, store.Values{"id": "3", "employee_id": "1002", "bonus_type": "flat", "value": "99.00", "applied": "false"})
+
+	f := e.finish(shift(anna, "2026/11/28 10:00:00", "2026/11/28 14:00:00", "2026/11/28 14:01:00", "Model B", "600", "Model A", "100"))
+	// 4 h × 20 = 80; 700 → net 560; 10 + 2 + 1 = 13 % → 72.80; + 10 flat.
+	wantValues(t, "shift", e.row(store.Shifts, "1").Values, map[string]string{
+		"commission_pct": "13.00", "commissions": "72.80", "total_per_hour": "80.00", "total_made": "162.80",
+		"products:Model A": "100.00", "products:Model B": "600.00",
+	})
+	if got := payroll.CommissionBreakdown(f.Result); got != "13.00% (10.0% base + 2.0% dynamic + 1.0% bonus)" {
+		t.Errorf("breakdown %q", got)
+	}
+	if f.Shift.Products[0].Product != "Model A" {
+		t.Errorf("products not in configured order: %+v", f.Shift.Products)
+	}
+	for _, k := range []string{"1", "2"} {
+		b := e.row(store.ActiveBonuses, k)
+		if !b.Pending || b.Base == nil {
+			t.Errorf("bonus %s: want pending with its base kept, got %+v", k, b)
+		}
+		wantValues(t, "bonus "+k, b.Values, map[string]string{"applied": "true", "shift_id": "1"})
+	}
+	if b := e.row(store.ActiveBonuses, "3"); b.Pending || b.Values["applied"] != "false" {
+		t.Errorf("another employee's bonus was touched: %+v", b)
+	}
+}
+
+func TestPercentPrevAndPercentAllFindTheirShifts(t *testing.T) {
+	e := newEnv(t, true, 0)
+	// Boris worked earlier the same day: Model A 1000, Model B 300.
+	e.synced(store.Shifts, store.Values{"id": "1", "date": "2026/11/28 12:00:00", "employee_id": "1002", "clock_in": "2026/11/28 06:00:00",
+		"clock_out": "2026/11/28 12:00:00", "products": "", "products:Model A": "1000.00", "products:Model B": "300.00", "total_sales": "1300.00"})
+	// A later shift of Boris's with another product only: not a percent_prev match.
+	e.synced(store.Shifts, store.Values{"id": "2", "date": "2026/11/28 13:00:00", "employee_id": "1002", "clock_in": "2026/11/28 08:00:00",
+		"clock_out": "2026/11/28 13:00:00", "products:Model C": "50.00", "total_sales": "50.00"})
+	e.synced(store.ActiveBonuses, store.Values{"id": "1", "employee_id": "1001", "bonus_type": "percent_prev", "value": "1.00", "applied": "false"})
+	e.synced(store.ActiveBonuses, store.Values{"id": "2", "employee_id": "1001", "bonus_type": "percent_all", "value": "2.00", "applied": "false"})
+
+	f := e.finish(shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:00", "Model A", "200"))
+	money := map[string]string{}
+	for _, a := range f.Result.Applied {
+		money[a.Bonus.Type] = a.Money.StringFixed(2) + " " + a.Product
+	}
+	// percent_prev: 1000 × 0.8 × 1 % = 8.00; percent_all: 1000 × 0.8 × 2 % = 16.00.
+	if money["percent_prev"] != "8.00 Model A" || money["percent_all"] != "16.00 Model A" {
+		t.Fatalf("applied = %v", money)
+	}
+}
+
+func TestRankUpWithFlatBonusAddsItToTheShiftAfterTheSummary(t *testing.T) {
+	e := newEnv(t, true, 0) // draws Bonus 1: Hustler's flat_10
+	f := e.finish(shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:00", "Model A", "2500"))
+	if f.Rank == nil || f.Rank.Kind != payroll.RankUp || f.Rank.To.Name != "Hustler" || f.Rank.From.Name != "Rookie" {
+		t.Fatalf("rank = %+v", f.Rank)
+	}
+	if f.Rank.BonusCode != "flat_10" || !f.Rank.Immediate.Equal(d("10")) {
+		t.Fatalf("bonus %q %s", f.Rank.BonusCode, f.Rank.Immediate)
+	}
+	// 120 + 2500 × 0.8 × 14 % = 400 shown; the sheet gets 410.
+	if got := f.Shift.TotalMade.StringFixed(2); got != "400.00" {
+		t.Errorf("summary total made %s, want 400.00", got)
+	}
+	wantValues(t, "shift", e.row(store.Shifts, "1").Values, map[string]string{"total_made": "410.00"})
+	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, map[string]string{
+		"bonus_type": "flat_immediate", "value": "10.00", "applied": "true", "shift_id": "1", "employee_id": "1001",
+		"created_at": "2026/11/28 17:05:00",
+	})
+	rec := e.row(store.EmployeeRanks, "1001|2026|11")
+	wantValues(t, "rank", rec.Values, map[string]string{"current_rank": "Hustler", "previous_rank": "Rookie", "notified": "false"})
+	e.update(func(ctx context.Context, tx *store.Tx) error { return e.svc.MarkNotified(ctx, tx, anna, 2026, 11) })
+	if rec := e.row(store.EmployeeRanks, "1001|2026|11"); rec.Values["notified"] != "true" || !rec.Pending {
+		t.Errorf("after MarkNotified: %+v", rec)
+	}
+}
+
+func TestRankUpPercentNextIsUsedByTheNextShift(t *testing.T) {
+	e := newEnv(t, true, 1) // Bonus 2: percent_next_1
+	f := e.finish(shift(anna, "2026/11/27 09:00:00", "2026/11/27 17:00:00", "2026/11/27 17:05:00", "Model A", "2500"))
+	if f.Rank == nil || f.Rank.BonusCode != "percent_next_1" || !f.Rank.Immediate.IsZero() {
+		t.Fatalf("rank = %+v", f.Rank)
+	}
+	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, map[string]string{"bonus_type": "percent_next", "value": "1.00", "applied": "false", "shift_id": ""})
+	next := e.finish(shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:00", "Model A", "500"))
+	if got := payroll.CommissionBreakdown(next.Result); got != "11.00% (8.0% base + 2.0% dynamic + 1.0% bonus)" {
+		t.Errorf("next shift breakdown %q", got)
+	}
+	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, map[string]string{"applied": "true", "shift_id": "2"})
+	if next.Rank != nil {
+		t.Errorf("same rank again must be silent: %+v", next.Rank)
+	}
+}
+
+func TestEditsRecalculateAndOnlyTouchOwnShifts(t *testing.T) {
+	e := newEnv(t, true, 0)
+	e.finish(shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:00", "Model A", "500"))
+	e.finish(shift(boris, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:06:00", "Model A", "500"))
+
+	var ed hybrid.Edited
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		ed, err = e.svc.EditClockIn(ctx, tx, anna, 1, at("2026/11/28 07:00:00"))
+		return err
+	})
+	if ed.Shift.WorkedHours.StringFixed(2) != "10.00" || ed.Shift.TotalMade.StringFixed(2) != "190.00" {
+		t.Errorf("after clock in edit: %+v", ed.Shift)
+	}
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		ed, err = e.svc.EditClockOut(ctx, tx, anna, 1, at("2026/11/28 15:00:00"))
+		return err
+	})
+	wantValues(t, "after clock out edit", e.row(store.Shifts, "1").Values, map[string]string{
+		"clock_in": "2026/11/28 07:00:00", "clock_out": "2026/11/28 15:00:00", "worked_hours": "8.00", "total_per_hour": "120.00", "total_made": "160.00",
+	})
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		ed, err = e.svc.EditTotalSales(ctx, tx, anna, 1, d("1000"))
+		return err
+	})
+	// 1000 → net 800 × 12 % = 96 + 120.
+	wantValues(t, "after sales edit", e.row(store.Shifts, "1").Values, map[string]string{
+		"total_sales": "1000.00", "net_sales": "800.00", "commission_pct": "12.00", "commissions": "96.00", "total_made": "216.00",
+		"products:Model A": "500.00",
+	})
+	if got := payroll.CommissionBreakdown(ed.Result); got != "12.00% (8.0% base + 4.0% dynamic)" {
+		t.Errorf("breakdown %q", got)
+	}
+
+	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := e.svc.EditClockOut(context.Background(), tx, anna, 1, at("2026/11/28 06:00:00"))
+		return err
+	})
+	if !errors.Is(err, payroll.ErrClockOrder) {
+		t.Errorf("clock out before clock in: err = %v", err)
+	}
+	err = e.db.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := e.svc.EditTotalSales(context.Background(), tx, anna, 2, d("1"))
+		return err
+	})
+	if !errors.Is(err, hybrid.ErrNotFound) {
+		t.Errorf("editing Boris's shift: err = %v", err)
+	}
+	wantValues(t, "Boris's shift", e.row(store.Shifts, "2").Values, map[string]string{"total_sales": "500.00"})
+}
+
+func TestLastShiftsNewestFirstOwnOnly(t *testing.T) {
+	e := newEnv(t, true, 0)
+	for i, day := range []string{"24", "28", "26", "27"} {
+		e.finish(shift(anna, "2026/11/"+day+" 09:00:00", "2026/11/"+day+" 17:00:00", "2026/11/"+day+" 17:05:00", "Model A", fmt.Sprint(10+i)))
+	}
+	e.finish(shift(boris, "2026/11/29 09:00:00", "2026/11/29 17:00:00", "2026/11/29 17:05:00", "Model A", "1"))
+	var refs []hybrid.ShiftRef
+	var owns, foreign bool
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		if refs, err = e.svc.LastShifts(ctx, tx, anna, 3); err != nil {
+			return err
+		}
+		if owns, err = e.svc.Owns(ctx, tx, anna, 1); err != nil {
+			return err
+		}
+		foreign, err = e.svc.Owns(ctx, tx, anna, 5)
+		return err
+	})
+	var got []int64
+	for _, r := range refs {
+		got = append(got, r.ID)
+	}
+	if fmt.Sprint(got) != "[2 4 3]" {
+		t.Errorf("last shifts %v, want [2 4 3]", got)
+	}
+	if !owns || foreign {
+		t.Errorf("Owns: own=%v foreign=%v", owns, foreign)
+	}
+}
+
+func TestStatisticsAndPayDays(t *testing.T) {
+	e := newEnv(t, true, 2)                                                                                       // Hustler's Bonus 3: percent_prev_1, recorded for later
+	e.finish(shift(anna, "2026/10/31 09:00:00", "2026/10/31 17:00:00", "2026/10/31 17:05:00", "Model A", "5000")) // last month
+	e.finish(shift(anna, "2026/11/14 09:00:00", "2026/11/14 17:00:00", "2026/11/14 17:05:00", "Model A", "1500"))
+	e.finish(shift(anna, "2026/11/15 09:00:00", "2026/11/15 17:00:00", "2026/11/15 17:05:00", "Model A", "600"))
+	e.finish(shift(boris, "2026/11/16 09:00:00", "2026/11/16 17:00:00", "2026/11/16 17:05:00", "Model A", "9000"))
+
+	var st hybrid.Stats
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		st, err = e.svc.Statistics(ctx, tx, anna, at("2026/11/20 10:00:00"))
+		return err
+	})
+	// 1500 + 600 = 2100 this month → Hustler; since the 15th: the 600 shift
+	// (120 + 600 × 0.8 × 10 % = 168; its percent_prev money is 0: nobody
+	// else sold Model A before it).
+	if st.Rank.Name != "Hustler" || st.Rank.Emoji != "💪" || st.MonthSales.StringFixed(2) != "2100.00" {
+		t.Errorf("stats %+v", st)
+	}
+	if st.SincePayDay.StringFixed(2) != "168.00" {
+		t.Errorf("since pay day %s, want 168.00", st.SincePayDay.StringFixed(2))
+	}
+	if st.NextPayDay.Format("January 2, 2006") != "December 1, 2026" {
+		t.Errorf("next pay day %v", st.NextPayDay)
+	}
+
+	for now, want := range map[string]string{
+		"2026/01/01 00:00:00": "2026/01/01 00:00:00 January 15, 2026",
+		"2026/01/14 23:59:59": "2026/01/01 00:00:00 January 15, 2026",
+		"2026/01/15 00:00:00": "2026/01/15 00:00:00 February 1, 2026",
+		"2026/12/31 12:00:00": "2026/12/15 00:00:00 January 1, 2027",
+	} {
+		last, next := hybrid.PayDays(at(now))
+		if got := last.Format(hybrid.DateTimeLayout) + " " + next.Format("January 2, 2006"); got != want {
+			t.Errorf("PayDays(%s) = %s, want %s", now, got, want)
+		}
+	}
+}
