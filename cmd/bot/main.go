@@ -9,48 +9,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"shiftbot/internal/bot"
+	"shiftbot/internal/cli"
 	"shiftbot/internal/config"
 	"shiftbot/internal/hybrid"
-	"shiftbot/internal/logging"
 	"shiftbot/internal/store"
 )
 
 var version = "dev"
 
-// exitError carries an exit status up to main.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Getenv)
-	stop()
-	if err != nil {
-		code := 1
-		var ee *exitError
-		if errors.As(err, &ee) {
-			code = ee.code
-		}
-		fmt.Fprintln(os.Stderr, "bot:", err)
-		os.Exit(code)
-	}
-}
-
-func usage(err error) error { return &exitError{code: 2, err: err} }
+func main() { cli.Main("bot", run) }
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
@@ -62,34 +34,24 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usage(err)
+		return cli.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+		return cli.Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	if *showVersion {
 		fmt.Fprintln(stdout, "bot", version)
 		return nil
 	}
 
-	if err := config.LoadDotEnv(".env"); err != nil {
-		return usage(err)
-	}
-	cfg, err := config.FromEnv(getenv, config.Need{BotToken: true})
+	cfg, log, closeLog, err := cli.Start(getenv, config.Need{BotToken: true}, *logFile, stdout)
 	if err != nil {
-		return usage(fmt.Errorf("configuration error: %w", err))
-	}
-	log, closeLog, err := logging.Setup(*logFile, stdout, slog.LevelInfo)
-	if err != nil {
-		return usage(err)
+		return err
 	}
 	defer closeLog.Close()
 	// The library's own logger is package-global; this process has one bot.
 	if err := tgbotapi.SetLogger(bot.LibraryLogger(log, cfg.BotToken)); err != nil {
 		return err
-	}
-	for _, n := range cfg.Notes {
-		log.Info(n)
 	}
 
 	db, err := store.Open(ctx, *dbPath)
@@ -109,7 +71,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	if err := b.Run(ctx); err != nil {
 		log.Error("Bot exiting", "err", err)
 		if errors.Is(err, bot.ErrTokenRejected) {
-			return usage(bot.ErrTokenRejected)
+			return cli.Usage(bot.ErrTokenRejected)
 		}
 		return err
 	}

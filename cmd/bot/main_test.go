@@ -182,3 +182,15 @@ func TestTokenRejectedByTelegramExits2(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
+
+// The bot never talks to Google (SPEC §1): its binary must not even link the
+// Sheets client.
+func TestBotDoesNotLinkTheSheetsClient(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "google.golang.org/api") {
+		t.Error("cmd/bot depends on google.golang.org/api")
+	}
+}

@@ -9,18 +9,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 
+	"shiftbot/internal/cli"
 	"shiftbot/internal/config"
-	"shiftbot/internal/logging"
 	"shiftbot/internal/sheets"
 	"shiftbot/internal/store"
 	"shiftbot/internal/syncmgr"
@@ -31,32 +28,7 @@ var version = "dev"
 // memoryLimit is the Go heap's soft limit unless GOMEMLIMIT is set.
 const memoryLimit = 64 << 20
 
-// exitError carries an exit status up to main.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Getenv)
-	stop()
-	if err != nil {
-		code := 1
-		var ee *exitError
-		if errors.As(err, &ee) {
-			code = ee.code
-		}
-		if code != 0 {
-			fmt.Fprintln(os.Stderr, "syncworker:", err)
-		}
-		os.Exit(code)
-	}
-}
-
-func usage(err error) error { return &exitError{code: 2, err: err} }
+func main() { cli.Main("syncworker", run) }
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("syncworker", flag.ContinueOnError)
@@ -75,26 +47,26 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usage(err)
+		return cli.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+		return cli.Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
 	if *showVersion {
 		fmt.Fprintln(stdout, "syncworker", version)
 		return nil
 	}
 	if *interval < 1 {
-		return usage(fmt.Errorf("--interval must be at least 1 second, got %d", *interval))
+		return cli.Usage(fmt.Errorf("--interval must be at least 1 second, got %d", *interval))
 	}
 	if *pushDelay < 0 {
-		return usage(fmt.Errorf("--push-delay must be 0 or more seconds, got %d", *pushDelay))
+		return cli.Usage(fmt.Errorf("--push-delay must be 0 or more seconds, got %d", *pushDelay))
 	}
 	if *minGap < 1 {
-		return usage(fmt.Errorf("--min-gap must be at least 1 second, got %d", *minGap))
+		return cli.Usage(fmt.Errorf("--min-gap must be at least 1 second, got %d", *minGap))
 	}
 	if *maxFailures < 1 {
-		return usage(fmt.Errorf("--max-failures must be at least 1, got %d", *maxFailures))
+		return cli.Usage(fmt.Errorf("--max-failures must be at least 1, got %d", *maxFailures))
 	}
 	every := time.Duration(*interval) * time.Second
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -108,7 +80,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		db, err := store.OpenReadOnly(ctx, *dbPath)
 		if errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(stdout, "Last successful sync: never (no database at %s)\n", *dbPath)
-			return &exitError{code: 1, err: errors.New("no database: the worker has never run here")}
+			return cli.Exit(1, errors.New("no database: the worker has never run here"))
 		}
 		if err != nil {
 			return err
@@ -119,37 +91,27 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 			return err
 		}
 		if !healthy {
-			return &exitError{code: 1, err: errors.New("last successful sync is not recent")}
+			return cli.Exit(1, errors.New("last successful sync is not recent"))
 		}
 		return nil
 	}
 
-	if err := config.LoadDotEnv(".env"); err != nil {
-		return usage(err)
-	}
-	cfg, err := config.FromEnv(getenv, config.Need{SpreadsheetID: true})
+	cfg, log, closeLog, err := cli.Start(getenv, config.Need{SpreadsheetID: true}, *logFile, stdout)
 	if err != nil {
-		return usage(fmt.Errorf("configuration error: %w", err))
-	}
-	log, closeLog, err := logging.Setup(*logFile, stdout, slog.LevelInfo)
-	if err != nil {
-		return usage(err)
+		return err
 	}
 	defer closeLog.Close()
-	for _, n := range cfg.Notes {
-		log.Info(n)
-	}
 
 	client, err := sheets.New(ctx, sheets.Config{SpreadsheetID: cfg.SpreadsheetID, Endpoint: cfg.SheetsEndpoint,
 		KeyFile: cfg.KeyFile, Logger: log})
 	if err != nil {
-		return usage(fmt.Errorf("configuration error: %w", err))
+		return cli.Usage(fmt.Errorf("configuration error: %w", err))
 	}
 	tabs := sheets.Tabs(cfg.SheetName, cfg.Products)
 	if *initSheets {
 		if err := syncmgr.InitSheets(ctx, client, tabs, log); err != nil {
 			log.Error(err.Error())
-			return &exitError{code: 1, err: err}
+			return cli.Exit(1, err)
 		}
 		log.Info("Spreadsheet initialised")
 		return nil
@@ -186,7 +148,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		"spreadsheet", cfg.SpreadsheetID, "once", *once)
 	if *once {
 		if err := runner.Once(ctx); err != nil {
-			return &exitError{code: 1, err: err}
+			return cli.Exit(1, err)
 		}
 		return nil
 	}
@@ -194,7 +156,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	defer daemon.SdNotify(false, daemon.SdNotifyStopping)
 	if err := runner.Run(ctx); err != nil {
 		log.Error("Sync worker exiting", "err", err)
-		return &exitError{code: 1, err: err}
+		return cli.Exit(1, err)
 	}
 	return nil
 }

@@ -58,6 +58,9 @@ func Canonical(k Kind, cell any) (string, error) {
 	case Int:
 		return parseInt(cell)
 	case Decimal:
+		if s, ok := cell.(string); ok && isCanonicalMoney(s) {
+			return s, nil // what this system writes: most cells of a large pull
+		}
 		d, err := ParseDecimal(cell)
 		if err != nil {
 			return "", err
@@ -128,6 +131,21 @@ func ParseDecimal(cell any) (decimal.Decimal, error) {
 	default:
 		return decimal.Decimal{}, fmt.Errorf("not a number: %v", v)
 	}
+}
+
+// isCanonicalMoney reports whether s is already CanonDecimal's output for a
+// value with two decimals: digits without a leading zero, a point, two digits.
+func isCanonicalMoney(s string) bool {
+	n := len(s)
+	if n < 4 || s[n-3] != '.' || (s[0] == '0' && n > 4) {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if i != n-3 && (s[i] < '0' || s[i] > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // plainNumber reports whether s is digits with at most one point inside.

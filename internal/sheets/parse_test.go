@@ -107,3 +107,13 @@ func TestDecodeRejectNamesRowColumnAndKeepsKey(t *testing.T) {
 		t.Errorf("reject = %+v", rej)
 	}
 }
+
+func TestCanonicalMoneyFastPathAgreesWithTheSlowPath(t *testing.T) {
+	for _, s := range []string{"0.00", "0.50", "15.00", "1234.50", "007.00", "15.0", "1.005", "-5.00", "1,00", "10.5x"} {
+		got, err := Canonical(Decimal, s)
+		d, derr := ParseDecimal(s)
+		if (err == nil) != (derr == nil) || (err == nil && got != CanonDecimal(d)) {
+			t.Errorf("Canonical(%q) = %q, %v; slow path %v, %v", s, got, err, d, derr)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+// Package cli owns what the daemons share at their edge: exit statuses (2
+// for usage and configuration errors, SPEC §8), the signal-aware main, and
+// reading the configuration and opening the logs before anything else.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"shiftbot/internal/config"
+	"shiftbot/internal/logging"
+)
+
+// ExitError carries an exit status up to Main.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Usage marks err as a usage or configuration error: exit status 2.
+func Usage(err error) error { return &ExitError{Code: 2, Err: err} }
+
+// Exit makes run's error end the process with code.
+func Exit(code int, err error) error { return &ExitError{Code: code, Err: err} }
+
+// RunFunc is a command's body; Main calls it with a context that ends on
+// SIGTERM or SIGINT.
+type RunFunc func(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error
+
+// Main runs run and exits: 0 on nil, the ExitError's code, or 1. It is the
+// only place that calls os.Exit.
+func Main(name string, run RunFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Getenv)
+	stop()
+	if err == nil {
+		return
+	}
+	code := 1
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		code = ee.Code
+	}
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+	}
+	os.Exit(code)
+}
+
+// Start reads .env and the environment, then opens the logs; each failure is
+// a configuration error naming its variable or file. The caller closes the
+// returned Closer.
+func Start(getenv func(string) string, need config.Need, logFile string, stdout io.Writer) (config.Config, *slog.Logger, io.Closer, error) {
+	if err := config.LoadDotEnv(".env"); err != nil {
+		return config.Config{}, nil, nil, Usage(err)
+	}
+	cfg, err := config.FromEnv(getenv, need)
+	if err != nil {
+		return cfg, nil, nil, Usage(fmt.Errorf("configuration error: %w", err))
+	}
+	log, closer, err := logging.Setup(logFile, stdout, slog.LevelInfo)
+	if err != nil {
+		return cfg, nil, nil, Usage(err)
+	}
+	for _, n := range cfg.Notes {
+		log.Info(n)
+	}
+	return cfg, log, closer, nil
+}
