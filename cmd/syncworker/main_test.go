@@ -174,6 +174,14 @@ func TestInitSheetsOnceAndStatus(t *testing.T) {
 	if code := w.run("--status"); code != 0 {
 		t.Errorf("--status after a sync exited %d:\n%s", code, w.stdout)
 	}
+	w.addPendingShift(7)
+	w.stdout.mu.Lock()
+	w.stdout.b.Reset()
+	w.stdout.mu.Unlock()
+	w.run("--status")
+	if !strings.Contains(w.stdout.String(), "Pending rows: 1 (oldest ") {
+		t.Errorf("--status does not show the pending row and its age:\n%s", w.stdout)
+	}
 	fi, err := os.Stat(filepath.Join(w.dir, "sync_worker.log"))
 	if err != nil || fi.Mode().Perm()&0o077 != 0 {
 		t.Errorf("log file: %v, mode %v; want owner-only", err, fi.Mode().Perm())
@@ -356,6 +364,7 @@ func TestNotifiesSystemdReadyStatusAndWatchdog(t *testing.T) {
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
+	w.addPendingShift(9) // the first cycle pushes it; STATUS then says none are left
 	want := map[string]bool{"READY=1": false, "STATUS=Cycle #1 ok": false, "WATCHDOG=1": false}
 	deadline := time.After(10 * time.Second)
 	for watchdogs := 0; watchdogs < 3; {
@@ -365,6 +374,9 @@ func TestNotifiesSystemdReadyStatusAndWatchdog(t *testing.T) {
 				if strings.HasPrefix(m, k) {
 					want[k] = true
 				}
+			}
+			if strings.HasPrefix(m, "STATUS=Cycle #1 ok") && !strings.Contains(m, "pushed=1") || strings.HasPrefix(m, "STATUS=") && !strings.Contains(m, "pending 0") {
+				t.Errorf("STATUS line lacks the pushed row or the pending count: %q", m)
 			}
 			if m == "WATCHDOG=1" {
 				watchdogs++ // fed while idle, not only after cycles
