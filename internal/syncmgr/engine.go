@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"shiftbot/internal/sheets"
@@ -161,11 +162,19 @@ func (p *pullTab) reject(ctx context.Context, r *sheets.Reject) {
 	}
 }
 
-func emptyRow(row []any) bool {
-	for _, c := range row {
-		if c != nil && c != "" {
-			return false
+// emptyRow reports whether a sheet row is blank in every column the tab
+// reads. A row holding only an admin's note in a column of their own (or
+// cells of spaces) is not a row of the table: it is skipped, not rejected.
+func emptyRow(t sheets.Tab, h sheets.Header, row []any) bool {
+	for _, c := range t.Columns {
+		i, ok := h.Pos(c.Field)
+		if !ok || i >= len(row) || row[i] == nil {
+			continue
 		}
+		if s, isText := row[i].(string); isText && strings.TrimSpace(s) == "" {
+			continue
+		}
+		return false
 	}
 	return true
 }
@@ -186,7 +195,7 @@ func (p *pullTab) applyKeyed(ctx context.Context, h sheets.Header, data [][]any)
 	for i, raw := range data {
 		data[i] = nil
 		num := i + 2
-		if emptyRow(raw) {
+		if emptyRow(t, h, raw) {
 			continue
 		}
 		v, rej := t.Decode(h, raw, num)
@@ -360,7 +369,7 @@ func (p *pullTab) applyWhole(ctx context.Context, h sheets.Header, data [][]any)
 	t := p.tab
 	var rows []store.Values
 	for i, raw := range data {
-		if emptyRow(raw) {
+		if emptyRow(t, h, raw) {
 			continue
 		}
 		v, rej := t.Decode(h, raw, i+2)
