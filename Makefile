@@ -34,7 +34,7 @@ lint:
 dist-arm64: build-arm64
 	rm -rf $(BIN)/dist && mkdir -p $(BIN)/dist/alex12060/bin
 	cp $(BIN)/arm64/bot $(BIN)/arm64/syncworker $(BIN)/dist/alex12060/bin/
-	tar --exclude='*_test.go' -cf - deploy scripts | tar -C $(BIN)/dist/alex12060 -xf -
+	tar --exclude='*_test.go' --exclude='testdata' -cf - deploy scripts docs | tar -C $(BIN)/dist/alex12060 -xf -
 	tar -C $(BIN)/dist -czf $(BIN)/alex12060-$(VERSION)-linux-arm64.tar.gz alex12060
 
 # Install on this machine from bin/ (as root); see deploy/README.md.

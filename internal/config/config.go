@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // the binary carries its own zone data (SPEC §5)
@@ -117,11 +116,15 @@ func FromEnv(getenv func(string) string, need Need) (Config, error) {
 
 	fixed := false
 	if s := get("USE_FIXED_UTC_MINUS_5"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
+		// Only the words: the Python version read anything but "true" as
+		// false, so a "1" there meant false; refusing it beats flipping it.
+		switch strings.ToLower(s) {
+		case "true":
+			fixed = true
+		case "false":
+		default:
 			return c, &Error{"USE_FIXED_UTC_MINUS_5", fmt.Sprintf("must be true or false, got %q", s)}
 		}
-		fixed = b
 	}
 	if fixed {
 		c.Location = time.FixedZone("UTC-5", -5*3600)
