@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"strings"
 
@@ -26,22 +25,10 @@ func main() { cli.Main("bot", run) }
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
-	fs.SetOutput(stdout)
 	dbPath := fs.String("db-path", "data/reference_data.db", "SQLite database file")
 	logFile := fs.String("log-file", "bot.log", `log file ("-" for stdout only)`)
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.Usage(err)
-	}
-	if fs.NArg() > 0 {
-		return cli.Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
-	}
-	if *showVersion {
-		fmt.Fprintln(stdout, "bot", version)
-		return nil
+	if done, err := cli.Parse(fs, args, stdout, version); done {
+		return err
 	}
 
 	cfg, log, closeLog, err := cli.Start(getenv, config.Need{BotToken: true}, *logFile, stdout)

@@ -32,7 +32,6 @@ func main() { cli.Main("syncworker", run) }
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("syncworker", flag.ContinueOnError)
-	fs.SetOutput(stdout)
 	once := fs.Bool("once", false, "run one cycle and exit: 0 on success, 1 on failure")
 	interval := fs.Int("interval", int(syncmgr.DefaultInterval/time.Second), "seconds between cycles")
 	pushDelay := fs.Int("push-delay", int(syncmgr.DefaultPushDelay/time.Second), "seconds from new pending rows to a prompt cycle (0 disables prompt push)")
@@ -42,19 +41,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	maxFailures := fs.Int("max-failures", syncmgr.DefaultMaxFailures, "exit 1 after this many consecutive failed cycles")
 	initSheets := fs.Bool("init-sheets", false, "create missing tabs, headers and default tables, then exit")
 	status := fs.Bool("status", false, "print the last cycles; exit 0 if the last success is recent, 1 if not")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.Usage(err)
-	}
-	if fs.NArg() > 0 {
-		return cli.Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
-	}
-	if *showVersion {
-		fmt.Fprintln(stdout, "syncworker", version)
-		return nil
+	if done, err := cli.Parse(fs, args, stdout, version); done {
+		return err
 	}
 	if *interval < 1 {
 		return cli.Usage(fmt.Errorf("--interval must be at least 1 second, got %d", *interval))

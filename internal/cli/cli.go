@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,6 +55,28 @@ func Main(name string, run RunFunc) {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 	}
 	os.Exit(code)
+}
+
+// Parse parses a command line with a --version flag of its own; done is
+// true when nothing more is to be done (-h, --version). A bad flag or a
+// stray argument is a usage error.
+func Parse(fs *flag.FlagSet, args []string, stdout io.Writer, version string) (done bool, err error) {
+	fs.SetOutput(stdout)
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return true, Usage(err)
+	}
+	if fs.NArg() > 0 {
+		return true, Usage(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, fs.Name(), version)
+		return true, nil
+	}
+	return false, nil
 }
 
 // Start reads .env and the environment, then opens the logs; each failure is
