@@ -426,7 +426,7 @@ func TestMigrateFromPythonStepByStep(t *testing.T) {
 		}
 	}
 
-	out = p.migrate(0, "import")
+	p.migrate(0, "import")
 	uid, gid := ids(t, p.root, "alex12060")
 	env := readFile(t, p.path("etc/alex12060/alex12060.env"))
 	wantEnv := []string{
