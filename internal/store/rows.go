@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -40,6 +39,9 @@ var (
 	ActiveBonuses = Table{Name: "active_bonuses", Key: []string{"id"},
 		Fields: []string{"id", "employee_id", "bonus_type", "value", "applied", "shift_id", "created_at"}}
 )
+
+// Synced lists the six tables.
+var Synced = []Table{EmployeeSettings, DynamicRates, Ranks, Shifts, EmployeeRanks, ActiveBonuses}
 
 // Values is one row's canonical cell text by field name. A missing field and
 // an empty one mean the same: an empty cell.
@@ -369,7 +371,7 @@ func (tx *Tx) DeleteRow(ctx context.Context, t Table, key string) error {
 func (db *DB) PendingCount(ctx context.Context) (int, time.Time, error) {
 	var n int
 	var oldest time.Time
-	for _, t := range []Table{EmployeeSettings, Ranks, Shifts, EmployeeRanks, ActiveBonuses, DynamicRates} {
+	for _, t := range Synced {
 		var c int
 		var at sql.NullString
 		err := db.r.QueryRowContext(ctx, "SELECT count(*), min(changed_at) FROM "+t.Name+" WHERE pending = 1").Scan(&c, &at)
@@ -384,16 +386,6 @@ func (db *DB) PendingCount(ctx context.Context) (int, time.Time, error) {
 		}
 	}
 	return n, oldest, nil
-}
-
-// SortedKeys returns m's keys in order; a helper for deterministic loops.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // RenumberShiftRefs points bonus rows that named shift oldID at newID, and
@@ -413,7 +405,7 @@ func (tx *Tx) RenumberShiftRefs(ctx context.Context, oldID, newID string) error 
 func (db *DB) PendingSince(ctx context.Context, t time.Time) (int, error) {
 	since := t.UTC().Truncate(time.Second).Format(time.RFC3339)
 	n := 0
-	for _, tb := range []Table{EmployeeSettings, Ranks, Shifts, EmployeeRanks, ActiveBonuses, DynamicRates} {
+	for _, tb := range Synced {
 		var c int
 		if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM "+tb.Name+" WHERE pending = 1 AND changed_at >= ?", since).Scan(&c); err != nil {
 			return 0, fmt.Errorf("count new pending %s: %w", tb.Name, err)

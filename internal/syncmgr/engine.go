@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -318,7 +320,7 @@ func (p *pullTab) deleteGone(ctx context.Context, sums map[string]store.Summary,
 		p.log.Warn("Rows without a readable key: deletions in this tab wait until they are fixed", "tab", t.Name)
 		return nil
 	}
-	for _, key := range store.SortedKeys(sums) {
+	for _, key := range slices.Sorted(maps.Keys(sums)) {
 		s := sums[key]
 		if _, ok := seen[key]; ok || protected[key] || !s.HasBase {
 			continue
@@ -426,7 +428,7 @@ func merge3(base, local, sheet store.Values) (store.Values, []conflict) {
 	for f := range sheet {
 		fields[f] = true
 	}
-	for _, f := range store.SortedKeys(fields) {
+	for _, f := range slices.Sorted(maps.Keys(fields)) {
 		b, l, s := base[f], local[f], sheet[f]
 		v := s
 		switch {

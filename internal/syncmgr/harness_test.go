@@ -209,7 +209,7 @@ func (h *harness) countWrites() func() int {
 		if _, err := tx.Exec(ctx, "CREATE TABLE test_writes (tab TEXT)"); err != nil {
 			return err
 		}
-		for _, t := range []store.Table{store.EmployeeSettings, store.DynamicRates, store.Ranks, store.Shifts, store.EmployeeRanks, store.ActiveBonuses} {
+		for _, t := range store.Synced {
 			for _, op := range []string{"INSERT", "UPDATE", "DELETE"} {
 				q := fmt.Sprintf("CREATE TRIGGER test_%s_%s AFTER %s ON %s BEGIN INSERT INTO test_writes VALUES ('%s'); END",
 					t.Name, strings.ToLower(op), op, t.Name, t.Name)
