@@ -39,6 +39,10 @@ var dateLayouts = []string{
 	"2006/01/02",
 	"2006-01-02",
 	"1/2/2006",
+	// Day first with dots, as a European locale shows a typed date.
+	"2.1.2006 15:04:05",
+	"2.1.2006 15:04",
+	"2.1.2006",
 }
 
 var thousands = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$`)

@@ -29,6 +29,7 @@ func TestCanonicalAcceptsHumanTypedCells(t *testing.T) {
 		{DateTime, "2026/11/28 09:00:00", "2026/11/28 09:00:00"},
 		{DateTime, "2026-11-28 09:00", "2026/11/28 09:00:00"},
 		{DateTime, "11/28/2026 9:00:00", "2026/11/28 09:00:00"},
+		{DateTime, "28.11.2026 9:00:00", "2026/11/28 09:00:00"},
 		{Text, "  Model A ", "Model A"},
 		{Text, 42.0, "42"},
 	}
