@@ -30,6 +30,7 @@ import (
 	"shiftbot/internal/payroll"
 	"shiftbot/internal/sheetsemu"
 	"shiftbot/internal/store"
+	"shiftbot/internal/testutil"
 )
 
 // The Python deployment's data, shared with the other cutover tests.
@@ -112,10 +113,7 @@ func realBinaries(t *testing.T) string {
 		if realErr != nil {
 			return
 		}
-		out, err := exec.Command("go", "build", "-tags", "netgo", "-o", realBins+"/", "../cmd/bot", "../cmd/syncworker").CombinedOutput()
-		if err != nil {
-			realErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		realErr = testutil.Build(realBins, "../cmd/bot", "../cmd/syncworker")
 	})
 	if realErr != nil {
 		t.Fatal(realErr)

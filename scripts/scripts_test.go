@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"shiftbot/internal/store"
+	"shiftbot/internal/testutil"
 )
 
 // syncworker is the binary built once by TestMain.
@@ -28,10 +29,8 @@ func TestMain(m *testing.M) {
 		}
 		defer os.RemoveAll(dir)
 		syncworker = filepath.Join(dir, "syncworker")
-		build := exec.Command("go", "build", "-tags", "netgo", "-o", syncworker, "./cmd/syncworker")
-		build.Dir = ".."
-		if out, err := build.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "build syncworker: %v\n%s", err, out)
+		if err := testutil.Build(dir, "../cmd/syncworker"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 		return m.Run()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,12 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"shiftbot/internal/telegramfake"
+	"shiftbot/internal/testutil"
 )
 
 // The tests run the real binary, so signals and exit statuses are real.
@@ -27,9 +26,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "bot")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build bot: %v\n%s", err, out)
+	if err := testutil.Build(dir, "."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -41,30 +39,13 @@ const token = "777000:BIN-secret-token"
 
 var anna = telegramfake.User{ID: 1001, FirstName: "Anna", Username: "anna"}
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // command is the binary in a fresh working directory (no stray .env) with
 // only the given environment.
-func command(_ testing.TB, dir string, env []string, args ...string) (*exec.Cmd, *lockedBuffer) {
+func command(_ testing.TB, dir string, env []string, args ...string) (*exec.Cmd, *testutil.Buffer) {
 	c := exec.Command(binary, args...)
 	c.Dir = dir
 	c.Env = env
-	out := &lockedBuffer{}
+	out := &testutil.Buffer{}
 	c.Stdout, c.Stderr = out, out
 	return c, out
 }

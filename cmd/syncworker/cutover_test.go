@@ -22,6 +22,7 @@ import (
 
 	"shiftbot/internal/sheetsemu"
 	"shiftbot/internal/telegramfake"
+	"shiftbot/internal/testutil"
 )
 
 // The Python deployment's files (SPEC §10), shared with the deploy tests.
@@ -65,10 +66,7 @@ func buildBot(t *testing.T) string {
 	t.Helper()
 	botOnce.Do(func() {
 		botBinary = filepath.Join(filepath.Dir(binary), "bot")
-		out, err := exec.Command("go", "build", "-o", botBinary, "../bot").CombinedOutput()
-		if err != nil {
-			botErr = fmt.Errorf("build bot: %v\n%s", err, out)
-		}
+		botErr = testutil.Build(filepath.Dir(binary), "../bot")
 	})
 	if botErr != nil {
 		t.Fatal(botErr)
@@ -165,11 +163,11 @@ func newPi(t *testing.T) *pi {
 
 // command runs a binary in the Python working directory without flags, so
 // every path is the default relative one.
-func (p *pi) command(bin string, args ...string) (*exec.Cmd, *lockedBuffer) {
+func (p *pi) command(bin string, args ...string) (*exec.Cmd, *testutil.Buffer) {
 	c := exec.Command(bin, args...)
 	c.Dir = p.dir
 	c.Env = p.env
-	out := &lockedBuffer{}
+	out := &testutil.Buffer{}
 	c.Stdout, c.Stderr = out, out
 	return c, out
 }

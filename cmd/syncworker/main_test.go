@@ -19,6 +19,7 @@ import (
 
 	"shiftbot/internal/sheetsemu"
 	"shiftbot/internal/store"
+	"shiftbot/internal/testutil"
 )
 
 // The tests run the real binary, so signals and exit statuses are real.
@@ -30,9 +31,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "syncworker")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build syncworker: %v\n%s", err, out)
+	if err := testutil.Build(dir, "."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -48,31 +48,14 @@ type worker struct {
 	emu    *sheetsemu.Server
 	url    string
 	db     string
-	stdout *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	stdout *testutil.Buffer
 }
 
 // newWorker serves an initialised spreadsheet through handler wrap (nil for
 // the emulator as it is).
 func newWorker(t testing.TB, wrap func(http.Handler) http.Handler) *worker {
 	t.Helper()
-	w := &worker{t: t, dir: t.TempDir(), emu: sheetsemu.New(), stdout: &lockedBuffer{}}
+	w := &worker{t: t, dir: t.TempDir(), emu: sheetsemu.New(), stdout: &testutil.Buffer{}}
 	w.emu.AddSpreadsheet(sheetID, "test")
 	var h http.Handler = w.emu
 	if wrap != nil {
@@ -175,9 +158,7 @@ func TestInitSheetsOnceAndStatus(t *testing.T) {
 		t.Errorf("--status after a sync exited %d:\n%s", code, w.stdout)
 	}
 	w.addPendingShift(7)
-	w.stdout.mu.Lock()
-	w.stdout.b.Reset()
-	w.stdout.mu.Unlock()
+	w.stdout.Reset()
 	w.run("--status")
 	if !strings.Contains(w.stdout.String(), "Pending rows: 1 (oldest ") {
 		t.Errorf("--status does not show the pending row and its age:\n%s", w.stdout)
@@ -236,7 +217,7 @@ func TestSIGTERMMidCycleFinishesTheCycleAndExits0(t *testing.T) {
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return w.emu.Count("batchGet") > 0 })
+	testutil.WaitFor(t, 10*time.Second, func() bool { return w.emu.Count("batchGet") > 0 })
 	if err := c.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +239,7 @@ func TestSIGTERMWhileIdleExitsAtOnce(t *testing.T) {
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return strings.Contains(w.stdout.String(), "completed in") })
+	testutil.WaitFor(t, 10*time.Second, func() bool { return strings.Contains(w.stdout.String(), "completed in") })
 	start := time.Now()
 	c.Process.Signal(syscall.SIGTERM)
 	if err := c.Wait(); err != nil {
@@ -322,17 +303,6 @@ func TestKilledBetweenPushAndMarkingSynced(t *testing.T) {
 	defer db.Close()
 	if n, _, _ := db.PendingCount(ctx); n != 0 {
 		t.Errorf("%d rows still pending", n)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

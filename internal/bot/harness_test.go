@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +20,7 @@ import (
 	"shiftbot/internal/hybrid/hybridtest"
 	"shiftbot/internal/store"
 	"shiftbot/internal/telegramfake"
+	"shiftbot/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the bot's current messages")
@@ -63,24 +62,6 @@ type fixedRand int
 
 func (f fixedRand) IntN(n int) int { return int(f) % n }
 
-// logBuffer is a goroutine-safe log sink tests can search.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // env is one bot over a real SQLite file, talking HTTP to the fake Telegram.
 type env struct {
 	t     testing.TB
@@ -88,7 +69,7 @@ type env struct {
 	ts    *httptest.Server
 	db    *store.DB
 	clock *clock
-	logs  *logBuffer
+	logs  *testutil.Buffer
 	log   *slog.Logger
 	draw  int // which rank bonus a rank-up draws
 	// noPull leaves the database as before the worker's first pull.
@@ -109,7 +90,7 @@ func withHandler(wrap func(http.Handler) http.Handler) option { return func(e *e
 
 func newEnv(t testing.TB, opts ...option) *env {
 	t.Helper()
-	e := &env{t: t, fake: telegramfake.New(token), clock: &clock{}, logs: &logBuffer{}}
+	e := &env{t: t, fake: telegramfake.New(token), clock: &clock{}, logs: &testutil.Buffer{}}
 	e.log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.clock.SetS("2026/11/28 17:05:09")
 	for _, o := range opts {

@@ -14,6 +14,7 @@ import (
 	"shiftbot/internal/hybrid"
 	"shiftbot/internal/store"
 	"shiftbot/internal/telegramfake"
+	"shiftbot/internal/testutil"
 )
 
 // The conversation state lives in SQLite: a restart mid-conversation loses
@@ -137,7 +138,7 @@ func TestConflictIsLoggedAndTheBotRecovers(t *testing.T) {
 // The token is in every request URL; a network error must not carry it
 // into the log.
 func TestTokenNeverLogged(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &testutil.Buffer{}
 	db, err := store.Open(context.Background(), t.TempDir()+"/db")
 	if err != nil {
 		t.Fatal(err)

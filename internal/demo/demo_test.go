@@ -3,7 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
-	"os/exec"
+	"shiftbot/internal/testutil"
 	"strings"
 	"testing"
 )
@@ -11,9 +11,8 @@ import (
 // The demo is what a newcomer runs first: it must work on a fresh clone.
 func TestDemoRunsOfflineAndShowsTheShiftInTheSheet(t *testing.T) {
 	bin := t.TempDir()
-	out, err := exec.Command("go", "build", "-o", bin+"/", "../../cmd/bot", "../../cmd/syncworker").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	if err := testutil.Build(bin, "../../cmd/bot", "../../cmd/syncworker"); err != nil {
+		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	if err := Run(context.Background(), Config{BinDir: bin, Spreadsheet: "../../examples/demo-spreadsheet.json", Out: &buf}); err != nil {

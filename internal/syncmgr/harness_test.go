@@ -1,7 +1,6 @@
 package syncmgr_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,29 +20,12 @@ import (
 	"shiftbot/internal/sheetsemu"
 	"shiftbot/internal/store"
 	"shiftbot/internal/syncmgr"
+	"shiftbot/internal/testutil"
 )
 
 const sheetID = "sheet-1"
 
 var products = []string{"Model A", "Model B"}
-
-// syncBuffer is a goroutine-safe log sink tests can search.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // harness is one worker: a real SQLite file, the real Sheets client talking
 // HTTP to the emulator on loopback.
@@ -55,7 +36,7 @@ type harness struct {
 	db     *store.DB
 	client *sheets.Client
 	eng    *syncmgr.Engine
-	logs   *syncBuffer
+	logs   *testutil.Buffer
 	log    *slog.Logger
 	tabs   []sheets.Tab
 }
@@ -99,7 +80,7 @@ func newHarness(t testing.TB) *harness {
 	seedSheets(emu)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	h := &harness{t: t, emu: emu, url: srv.URL + "/", logs: &syncBuffer{}}
+	h := &harness{t: t, emu: emu, url: srv.URL + "/", logs: &testutil.Buffer{}}
 	h.log = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.tabs = sheets.Tabs("Shifts", products)
 	h.client = h.newClient(5 * time.Second)

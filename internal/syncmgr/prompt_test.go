@@ -12,6 +12,7 @@ import (
 	"shiftbot/internal/sheetsemu"
 	"shiftbot/internal/store"
 	"shiftbot/internal/syncmgr"
+	"shiftbot/internal/testutil"
 )
 
 // running is a worker loop running in the background with the defaults of
@@ -69,8 +70,8 @@ func TestFinishedShiftReachesTheSheetWithinPushDelay(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	startRunner(h, nil)
-	waitFor(t, func() bool { return cycles(h) == 1 }) // the cycle at start
-	time.Sleep(syncmgr.DefaultMinGap)                 // idle, like a quiet afternoon
+	testutil.WaitFor(t, 30*time.Second, func() bool { return cycles(h) == 1 }) // the cycle at start
+	time.Sleep(syncmgr.DefaultMinGap)                                          // idle, like a quiet afternoon
 
 	finished := time.Now()
 	h.botWrite(store.Shifts, newShift(3, 101))
@@ -88,7 +89,7 @@ func TestBurstOfFiftyShiftsIsAtMostTwoCycles(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	startRunner(h, nil)
-	waitFor(t, func() bool { return cycles(h) == 1 })
+	testutil.WaitFor(t, 30*time.Second, func() bool { return cycles(h) == 1 })
 	time.Sleep(syncmgr.DefaultMinGap)
 	before := cycles(h)
 	for i := range 50 {
@@ -110,7 +111,7 @@ func TestSteadyStreamStaysUnderTenRequestsAMinute(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	startRunner(h, nil)
-	waitFor(t, func() bool { return cycles(h) == 1 })
+	testutil.WaitFor(t, 30*time.Second, func() bool { return cycles(h) == 1 })
 	h.emu.ResetCounts()
 	start := time.Now()
 	for i := 0; time.Since(start) < time.Minute; i++ {
@@ -129,7 +130,7 @@ func TestQuotaErrorsDuringBurstBackOffWithoutLossOrDuplicate(t *testing.T) {
 	rn := startRunner(h, func(r *syncmgr.Runner) {
 		r.PushDelay, r.MinGap = 200*time.Millisecond, 500*time.Millisecond
 	})
-	waitFor(t, func() bool { return cycles(h) == 1 })
+	testutil.WaitFor(t, 30*time.Second, func() bool { return cycles(h) == 1 })
 	// Google refuses everything for a while: each cycle retries three
 	// times, then fails; the next prompt cycle waits longer.
 	h.emu.InjectFault(sheetsemu.Fault{Op: "batchGet", Times: 12, Status: 429})
@@ -156,24 +157,13 @@ func assertEachShiftOnce(t *testing.T, h *harness, from, to int) {
 	}
 }
 
-func waitFor(t testing.TB, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // BenchmarkFinishToSheet measures, with the daemon's defaults, the time from
 // a shift written by the bot to its row in the emulator's sheet. Shifts are
 // spaced like real ones (more than --min-gap apart).
 func BenchmarkFinishToSheet(b *testing.B) {
 	h := newHarness(b)
 	startRunner(h, nil)
-	waitFor(b, func() bool { return cycles(h) == 1 })
+	testutil.WaitFor(b, 30*time.Second, func() bool { return cycles(h) == 1 })
 	var mu sync.Mutex
 	var lat []time.Duration
 	const samples = 8

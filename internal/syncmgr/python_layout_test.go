@@ -12,6 +12,7 @@ import (
 	"shiftbot/internal/sheetsemu"
 	"shiftbot/internal/store"
 	"shiftbot/internal/syncmgr"
+	"shiftbot/internal/testutil"
 )
 
 // pythonLayout is a spreadsheet as the Python version (v2.1.0, gspread,
@@ -40,7 +41,7 @@ func newPythonHarness(t *testing.T) *harness {
 	}
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	h := &harness{t: t, emu: emu, url: srv.URL + "/", logs: &syncBuffer{}}
+	h := &harness{t: t, emu: emu, url: srv.URL + "/", logs: &testutil.Buffer{}}
 	h.log = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.tabs = sheets.Tabs("Shifts", pythonProducts)
 	c, err := sheets.New(context.Background(), sheets.Config{SpreadsheetID: pythonSheetID, Endpoint: h.url,
