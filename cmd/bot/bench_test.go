@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"shiftbot/internal/hybrid/hybridtest"
 	"shiftbot/internal/store"
 	"shiftbot/internal/telegramfake"
+	"shiftbot/internal/testutil"
 )
 
 // BenchmarkRSSConversations runs the real binary against the fake Telegram
@@ -67,8 +67,8 @@ func BenchmarkRSSConversations(b *testing.B) {
 	default:
 	}
 	time.Sleep(200 * time.Millisecond) // let the last replies settle
-	rss, ok1 := procStatusMB(c.Process.Pid, "VmRSS:")
-	hwm, ok2 := procStatusMB(c.Process.Pid, "VmHWM:")
+	rss, ok1 := testutil.ProcStatusMB(c.Process.Pid, "VmRSS:")
+	hwm, ok2 := testutil.ProcStatusMB(c.Process.Pid, "VmHWM:")
 	if !ok1 || !ok2 {
 		b.Fatal("cannot read /proc status of the bot")
 	}
@@ -118,19 +118,4 @@ func seedPulled(b *testing.B, path string) {
 	}
 	defer db.Close()
 	hybridtest.SeedPulled(b, db)
-}
-
-// procStatusMB reads a "kB" line of /proc/PID/status.
-func procStatusMB(pid int, field string) (float64, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
-			kb, _ := strconv.Atoi(f[1])
-			return float64(kb) / 1024, true
-		}
-	}
-	return 0, false
 }

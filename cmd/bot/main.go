@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"strings"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -16,7 +15,6 @@ import (
 	"shiftbot/internal/cli"
 	"shiftbot/internal/config"
 	"shiftbot/internal/hybrid"
-	"shiftbot/internal/store"
 )
 
 var version = "dev"
@@ -41,16 +39,11 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return err
 	}
 
-	db, err := store.Open(ctx, *dbPath)
+	db, err := cli.OpenDB(ctx, *dbPath, log)
 	if err != nil {
-		log.Error("Cannot open the database", "path", *dbPath, "err", err)
 		return err
 	}
 	defer db.Close()
-	if a := db.Adopted; a != nil {
-		log.Warn("Found the Python version's database: its tables are kept as "+store.LegacyPrefix+"*; the sync worker's next pull rebuilds the data from Sheets",
-			"backup", a.Backup, "renamed", strings.Join(a.Renamed, ","))
-	}
 
 	svc := hybrid.New(hybrid.Config{Products: cfg.Products, CommissionRate: cfg.CommissionRate, Location: cfg.Location})
 	b := bot.New(db, svc, bot.Config{Token: cfg.BotToken, Endpoint: cfg.TelegramEndpoint, Log: log, Checkpoint: db.Checkpoint})

@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
+	"shiftbot/internal/testutil"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,7 +44,7 @@ func maxRSSMB(b *testing.B, w *worker, args ...string) float64 {
 			}
 			return peak
 		case <-time.After(2 * time.Millisecond):
-			if v, ok := procStatusMB(c.Process.Pid, "VmHWM:"); ok {
+			if v, ok := testutil.ProcStatusMB(c.Process.Pid, "VmHWM:"); ok {
 				peak = max(peak, v)
 			}
 		}
@@ -85,7 +85,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		time.Sleep(500 * time.Millisecond)
-		v, ok := procStatusMB(c.Process.Pid, "VmRSS:")
+		v, ok := testutil.ProcStatusMB(c.Process.Pid, "VmRSS:")
 		if !ok {
 			b.Fatal("no VmRSS")
 		}
@@ -94,21 +94,6 @@ func BenchmarkIdleRSS(b *testing.B) {
 		c.Wait()
 	}
 	b.ReportMetric(rss, "idle-MB")
-}
-
-// procStatusMB reads a "kB" line of /proc/PID/status.
-func procStatusMB(pid int, field string) (float64, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
-			kb, _ := strconv.Atoi(f[1])
-			return float64(kb) / 1024, true
-		}
-	}
-	return 0, false
 }
 
 func seedReference(w *worker) {

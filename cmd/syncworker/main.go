@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
@@ -105,16 +104,11 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return nil
 	}
 
-	db, err := store.Open(ctx, *dbPath)
+	db, err := cli.OpenDB(ctx, *dbPath, log)
 	if err != nil {
-		log.Error("Cannot open the database", "path", *dbPath, "err", err)
 		return err
 	}
 	defer db.Close()
-	if a := db.Adopted; a != nil {
-		log.Warn("Found the Python version's database: its tables are kept as "+store.LegacyPrefix+"*; the next pull rebuilds the data from Sheets",
-			"backup", a.Backup, "renamed", strings.Join(a.Renamed, ","))
-	}
 
 	runner := &syncmgr.Runner{
 		Engine:      syncmgr.NewEngine(db, client, tabs, log),

@@ -12,10 +12,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"shiftbot/internal/config"
 	"shiftbot/internal/logging"
+	"shiftbot/internal/store"
 )
 
 // ExitError carries an exit status up to Main.
@@ -98,4 +100,19 @@ func Start(getenv func(string) string, need config.Need, logFile string, stdout 
 		log.Info(n)
 	}
 	return cfg, log, closer, nil
+}
+
+// OpenDB opens the shared database and logs what adopting a database of the
+// Python version did (SPEC §10).
+func OpenDB(ctx context.Context, path string, log *slog.Logger) (*store.DB, error) {
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		log.Error("Cannot open the database", "path", path, "err", err)
+		return nil, err
+	}
+	if a := db.Adopted; a != nil {
+		log.Warn("Found the Python version's database: its tables are kept as "+store.LegacyPrefix+"*; the sync worker's next pull rebuilds the data from Sheets",
+			"backup", a.Backup, "renamed", strings.Join(a.Renamed, ","))
+	}
+	return db, nil
 }

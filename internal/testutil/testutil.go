@@ -6,7 +6,10 @@ package testutil
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,4 +62,19 @@ func Build(dir string, pkgs ...string) error {
 		return fmt.Errorf("go build %v: %w\n%s", pkgs, err, out)
 	}
 	return nil
+}
+
+// ProcStatusMB reads a "kB" line of /proc/PID/status (VmRSS:, VmHWM:) in MB.
+func ProcStatusMB(pid int, field string) (float64, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024, true
+		}
+	}
+	return 0, false
 }
