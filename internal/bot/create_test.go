@@ -284,14 +284,30 @@ func TestFinishIsRefusedUntilTheFirstPull(t *testing.T) {
 
 func TestTextWhereAButtonIsExpectedShowsTheMenu(t *testing.T) {
 	e := newEnv(t)
-	e.say(anna, "/start")
-	e.press(anna, "Create new shift")
-	e.say(anna, "hello?")
+	e.say(anna, "hello?") // at the menu
 	m := e.last(anna)
 	if !strings.Contains(m.Text, "buttons") || !hasButton(m, "Create new shift") {
 		t.Fatalf("got %q %+v", m.Text, m.Buttons)
 	}
+
+	// Mid-way through a shift, what was entered is kept and the step asked again.
+	e.press(anna, "Create new shift")
+	e.press(anna, "Today")
+	e.press(anna, "9 AM")
+	e.press(anna, "→ PM")
+	e.press(anna, "5 PM")
+	e.press(anna, "Model A")
+	e.say(anna, "500")
+	e.say(anna, "hello?")
+	m = e.last(anna)
+	if !strings.Contains(m.Text, "buttons") || !strings.Contains(m.Text, "Model A: $500.00") || !hasButton(m, "Finish shift") {
+		t.Fatalf("got %q %+v", m.Text, m.Buttons)
+	}
 	if live := e.live(anna); len(live) != 1 || live[0] != m.ID {
 		t.Fatalf("old keyboards left live: %v", live)
+	}
+	e.press(anna, "Finish shift")
+	if m = e.last(anna); !strings.Contains(m.Text, "Shift created") {
+		t.Fatalf("after the stray message the shift could not be finished: %q", m.Text)
 	}
 }

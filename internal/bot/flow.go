@@ -100,6 +100,16 @@ func (b *Bot) onMessage(ctx context.Context, tx *store.Tx, c *conversation, m *t
 		ed, err := b.svc.EditTotalSales(ctx, tx, c.user, c.draft.Shift, amount)
 		return b.edited(c, out, ed, err)
 	}
+	if c.step != stepMenu {
+		// Mid-way through a shift or an edit, a stray message must not cost
+		// the user what they entered: the step is asked again, and its Back
+		// button leads to the menu.
+		if scr, err := b.prompt(ctx, tx, c); err == nil {
+			scr.text = textUseStepButtons + "\n\n" + scr.text
+			out.moveOn(c, scr)
+			return nil
+		}
+	}
 	b.toMenu(c, out, textUseButtons)
 	return nil
 }

@@ -161,13 +161,14 @@ func moreKeyboard(canAdd bool) *tgbotapi.InlineKeyboardMarkup {
 func money(d decimal.Decimal) string { return "$" + hybrid.Money(d) }
 
 const (
-	textMenu       = "🏠 Main menu\n\nChoose an action:"
-	textUseButtons = "🤖 I only understand the buttons. Please choose an action from the menu:"
-	textStale      = "This button is no longer active."
-	textFailed     = "❌ Something went wrong on our side. Please try again in a moment."
-	textNotReady   = "⏳ The bot is still loading the settings from the spreadsheet, so your pay cannot be computed yet. Please try again in a minute."
-	textNoShifts   = "You have no shifts to edit yet.\n\nChoose an action:"
-	textGone       = "❌ That shift no longer exists.\n\nChoose an action:"
+	textMenu           = "🏠 Main menu\n\nChoose an action:"
+	textUseButtons     = "🤖 I only understand the buttons. Please choose an action from the menu:"
+	textUseStepButtons = "🤖 Please answer with the buttons below; what you entered so far is kept. ⬅️ Back leads to the main menu."
+	textStale          = "This button is no longer active."
+	textFailed         = "❌ Something went wrong on our side. Please try again in a moment."
+	textNotReady       = "⏳ The bot is still loading the settings from the spreadsheet, so your pay cannot be computed yet. Please try again in a minute."
+	textNoShifts       = "You have no shifts to edit yet.\n\nChoose an action:"
+	textGone           = "❌ That shift no longer exists.\n\nChoose an action:"
 )
 
 func welcome(name string) string {
