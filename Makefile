@@ -6,7 +6,7 @@ BIN     := bin
 GO      ?= go
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build build-arm64 dist-arm64 install test lint bench demo clean
+.PHONY: all build build-arm64 build-arm64-static dist-arm64 install test lint bench demo clean
 
 all: build
 
@@ -29,6 +29,13 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	shellcheck deploy/*.sh scripts/*.sh .ci/run
+
+# The same, linked statically, for a Pi OS older than bookworm (glibc < 2.34).
+build-arm64-static:
+	@command -v aarch64-linux-gnu-gcc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc-aarch64-linux-gnu; }
+	CC=aarch64-linux-gnu-gcc CGO_ENABLED=1 GOOS=linux GOARCH=arm64 \
+		$(GO) build -tags $(TAGS),osusergo,sqlite_omit_load_extension \
+		-ldflags '$(LDFLAGS) -linkmode external -extldflags -static' -o $(BIN)/arm64/ ./cmd/bot ./cmd/syncworker
 
 # Tarball for the Pi: bin/, deploy/, scripts/ laid out as deploy/install.sh expects.
 dist-arm64: build-arm64
