@@ -2,14 +2,9 @@ package deploy
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io/fs"
 	"net/http/httptest"
@@ -158,7 +153,7 @@ func newPi(t *testing.T) *pi {
 	} {
 		writeFile(t, filepath.Join(home, rel), body, 0o644)
 	}
-	p.writeKey(filepath.Join(home, "google_sheets_credentials.json"))
+	testutil.RequireServiceAccount(t, p.emu, filepath.Join(home, "google_sheets_credentials.json"))
 	makePythonDB(t, filepath.Join(home, "data", "reference_data.db"))
 	for name, body := range pythonUnits {
 		writeFile(t, p.path("etc/systemd/system/"+name), body, 0o644)
@@ -206,32 +201,6 @@ func makePythonDB(t *testing.T, path string) {
 	if _, err := db.Exec(string(ddl)); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// writeKey writes a service-account key whose token_uri is the emulator's
-// token endpoint, and makes the emulator require the token it issues: a
-// cycle succeeds only with the key the migration moved.
-func (p *pi) writeKey(path string) {
-	p.t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	const token = "token-for-the-moved-key"
-	tokens := httptest.NewServer(p.emu.TokenHandler(token))
-	p.t.Cleanup(tokens.Close)
-	p.emu.RequireBearer(token)
-	body, _ := json.Marshal(map[string]string{
-		"type": "service_account", "project_id": "alex12060", "private_key_id": "k1",
-		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		"client_email": "sheets@alex12060.iam.gserviceaccount.com", "client_id": "1",
-		"token_uri": tokens.URL + "/token",
-	})
-	writeFile(p.t, path, string(body), 0o600)
 }
 
 // migrate runs deploy/migrate-from-python.sh on the tree and wants its exit
@@ -345,7 +314,7 @@ func TestMigrateFromPythonStepByStep(t *testing.T) {
 		"PRODUCTS=Model A,Model B,Model C,Model D",
 		"GOOGLE_SA_JSON=/etc/alex12060/google_sheets_credentials.json",
 		"note: PAYOUT_RATE is kept but no longer used",
-		"service account sheets@alex12060.iam.gserviceaccount.com",
+		"service account "+testutil.ServiceAccountEmail,
 		"Stats: pulled=28 pushed=0 rejected=0 conflicts=0 renumbered=0 skipped_tabs=0 requests=1",
 		"nothing rejected, no tab skipped", "Ready.")
 	if after := tree(t, p.root); !reflect.DeepEqual(after, before) {

@@ -5,7 +5,6 @@ package scripts
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,25 +16,9 @@ import (
 	"shiftbot/internal/testutil"
 )
 
-// syncworker is the binary built once by TestMain.
-var syncworker string
+var binDir string
 
-func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		dir, err := os.MkdirTemp("", "scripts-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		syncworker = filepath.Join(dir, "syncworker")
-		if err := testutil.Build(dir, "../cmd/syncworker"); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return m.Run()
-	}())
-}
+func TestMain(m *testing.M) { testutil.MainWithBuild(m, &binDir, "../cmd/syncworker") }
 
 // makeDB makes a database at path whose runs ended at the given times: ok
 // runs for okEnded, then one failed run when failedToo.
@@ -103,7 +86,7 @@ exit 0
 	}
 	cmd := exec.Command("./check_sync_health.sh", c.args...)
 	cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"SYNCWORKER_BIN="+syncworker, "DB_PATH="+c.db)
+		"SYNCWORKER_BIN="+filepath.Join(binDir, "syncworker"), "DB_PATH="+c.db)
 	cmd.Env = append(cmd.Env, c.env...)
 	outb, err := cmd.CombinedOutput()
 	out = string(outb)

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -48,7 +47,7 @@ func BenchmarkRSSConversations(b *testing.B) {
 		wg.Go(func() {
 			for i := range users {
 				u := telegramfake.User{ID: int64(10000 + i), FirstName: "U" + strconv.Itoa(i), Username: "u" + strconv.Itoa(i)}
-				if err := conversation(fake, u); err != nil {
+				if err := testutil.CreateShift(fake, u, "123.45"); err != nil {
 					errs <- fmt.Errorf("user %d: %w\n%s", u.ID, err, out)
 					return
 				}
@@ -74,41 +73,6 @@ func BenchmarkRSSConversations(b *testing.B) {
 	}
 	b.ReportMetric(rss, "rss-MB")
 	b.ReportMetric(hwm, "peak-MB")
-}
-
-// conversation creates one shift as a user would, waiting for each answer.
-func conversation(fake *telegramfake.Server, u telegramfake.User) error {
-	say := func(text string) func() error { return func() error { fake.SendText(u, text); return nil } }
-	press := func(label string) func() error { return func() error { return fake.Press(u, label) } }
-	for _, s := range []struct {
-		act  func() error
-		want string
-	}{
-		{say("/start"), "Choose an action"},
-		{press("Create new shift"), "When did the shift start?"},
-		{press("Yesterday"), "Choose the start hour"},
-		{press("9 AM"), "Choose the end hour"},
-		{press("11 AM"), "Choose a product"},
-		{press("Model B"), "Enter the sales amount"},
-		{say("123.45"), "Add another model"},
-		{press("Finish shift"), "✅ Shift created"},
-	} {
-		msgs := fake.Messages(u.ID)
-		last := 0
-		if len(msgs) > 0 {
-			last = msgs[len(msgs)-1].ID
-		}
-		if err := s.act(); err != nil {
-			return err
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := fake.WaitFor(ctx, u.ID, func(m telegramfake.Message) bool { return m.ID > last && strings.Contains(m.Text, s.want) })
-		cancel()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func seedPulled(b *testing.B, path string) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,22 +17,9 @@ import (
 )
 
 // The tests run the real binary, so signals and exit statuses are real.
-var binary string
+var binDir string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "bot-test")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "bot")
-	if err := testutil.Build(dir, "."); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testutil.MainWithBuild(m, &binDir, ".") }
 
 const token = "777000:BIN-secret-token"
 
@@ -42,7 +28,7 @@ var anna = telegramfake.User{ID: 1001, FirstName: "Anna", Username: "anna"}
 // command is the binary in a fresh working directory (no stray .env) with
 // only the given environment.
 func command(_ testing.TB, dir string, env []string, args ...string) (*exec.Cmd, *testutil.Buffer) {
-	c := exec.Command(binary, args...)
+	c := exec.Command(filepath.Join(binDir, "bot"), args...)
 	c.Dir = dir
 	c.Env = env
 	out := &testutil.Buffer{}

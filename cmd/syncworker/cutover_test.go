@@ -1,13 +1,8 @@
 package main
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"database/sql"
-	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -15,7 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -55,25 +49,6 @@ PAYOUT_RATE=1.00
 USE_FIXED_UTC_MINUS_5=true
 `
 
-var (
-	botOnce   sync.Once
-	botBinary string
-	botErr    error
-)
-
-// buildBot builds cmd/bot beside the syncworker binary, once.
-func buildBot(t *testing.T) string {
-	t.Helper()
-	botOnce.Do(func() {
-		botBinary = filepath.Join(filepath.Dir(binary), "bot")
-		botErr = testutil.Build(filepath.Dir(binary), "../bot")
-	})
-	if botErr != nil {
-		t.Fatal(botErr)
-	}
-	return botBinary
-}
-
 // makePythonDB writes a database file with the Python version's schema and
 // sample rows.
 func makePythonDB(t *testing.T, path string) {
@@ -91,33 +66,6 @@ func makePythonDB(t *testing.T, path string) {
 	}
 	defer db.Close()
 	if _, err := db.Exec(string(ddl)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// writeKey writes a service-account key whose token_uri is the emulator's
-// token endpoint, and makes the emulator require the token it issues.
-func writeKey(t *testing.T, emu *sheetsemu.Server, path string) {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const token = "token-for-the-python-key"
-	tokens := httptest.NewServer(emu.TokenHandler(token))
-	t.Cleanup(tokens.Close)
-	emu.RequireBearer(token)
-	body, _ := json.Marshal(map[string]string{
-		"type": "service_account", "project_id": "alex12060", "private_key_id": "k1",
-		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		"client_email": "sheets@alex12060.iam.gserviceaccount.com", "client_id": "1",
-		"token_uri": tokens.URL + "/token",
-	})
-	if err := os.WriteFile(path, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -146,7 +94,7 @@ func newPi(t *testing.T) *pi {
 	t.Cleanup(func() { p.tg.Close(); tgSrv.Close() })
 
 	makePythonDB(t, filepath.Join(p.dir, "data", "reference_data.db"))
-	writeKey(t, p.emu, filepath.Join(p.dir, "google_sheets_credentials.json"))
+	testutil.RequireServiceAccount(t, p.emu, filepath.Join(p.dir, "google_sheets_credentials.json"))
 	for name, body := range map[string]string{
 		".env": pythonEnv, "bot.py": "# the Python bot\n", "bot.log": "python bot log\n", "sync_worker.log": "python worker log\n",
 	} {
@@ -177,7 +125,7 @@ func (p *pi) command(bin string, args ...string) (*exec.Cmd, *testutil.Buffer) {
 func (p *pi) runBot() string {
 	p.t.Helper()
 	polls := p.tg.Calls("getUpdates")
-	c, out := p.command(buildBot(p.t))
+	c, out := p.command(filepath.Join(binDir, "bot"))
 	if err := c.Start(); err != nil {
 		p.t.Fatal(err)
 	}
@@ -348,7 +296,7 @@ func TestCutoverBothBinariesAdoptPythonFiles(t *testing.T) {
 	}
 
 	// 2. The worker's first cycle.
-	c, wout := p.command(binary, "--once")
+	c, wout := p.command(binary(), "--once")
 	if err := c.Run(); err != nil {
 		t.Fatalf("syncworker --once: %v\n%s", err, wout)
 	}
@@ -404,7 +352,7 @@ func TestCutoverBothBinariesAdoptPythonFiles(t *testing.T) {
 	if fileSum(t, p.path(".env")) != envSum || fileSum(t, p.path("google_sheets_credentials.json")) != keySum {
 		t.Error("the .env or the key file changed")
 	}
-	if c, out := p.command(binary, "--status"); c.Run() != nil {
+	if c, out := p.command(binary(), "--status"); c.Run() != nil {
 		t.Errorf("--status after the cutover:\n%s", out)
 	}
 }

@@ -23,22 +23,12 @@ import (
 )
 
 // The tests run the real binary, so signals and exit statuses are real.
-var binary string
+var binDir string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "syncworker-test")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "syncworker")
-	if err := testutil.Build(dir, "."); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// TestMain builds the worker, and the bot for the cutover tests.
+func TestMain(m *testing.M) { testutil.MainWithBuild(m, &binDir, ".", "../bot") }
+
+func binary() string { return filepath.Join(binDir, "syncworker") }
 
 const sheetID = "sheet-1"
 
@@ -69,7 +59,7 @@ func newWorker(t testing.TB, wrap func(http.Handler) http.Handler) *worker {
 }
 
 func (w *worker) cmd(args ...string) *exec.Cmd {
-	c := exec.Command(binary, append([]string{"--db-path", w.db, "--log-file", filepath.Join(w.dir, "sync_worker.log")}, args...)...)
+	c := exec.Command(binary(), append([]string{"--db-path", w.db, "--log-file", filepath.Join(w.dir, "sync_worker.log")}, args...)...)
 	c.Dir = w.dir
 	c.Env = append(os.Environ(), "SPREADSHEET_ID="+sheetID, "SHEETS_ENDPOINT="+w.url, "PRODUCTS=Model A,Model B",
 		"GOOGLE_SA_JSON="+filepath.Join(w.dir, "absent.json"))

@@ -16,6 +16,7 @@ import (
 	"shiftbot/internal/store"
 	"shiftbot/internal/syncmgr"
 	"shiftbot/internal/telegramfake"
+	"shiftbot/internal/testutil"
 )
 
 const sheetID = "sheet-1"
@@ -183,9 +184,8 @@ func TestTwentyUsersAtOnceWhileSyncing(t *testing.T) {
 	for i := range users {
 		u := telegramfake.User{ID: int64(2000 + i), FirstName: fmt.Sprint("User", i), Username: fmt.Sprint("user", i)}
 		wg.Go(func() {
-			d := &driver{t: t, fake: e.fake, u: u}
 			for n := range each {
-				if err := d.createShift(fmt.Sprint(100 + 10*n + i)); err != nil {
+				if err := testutil.CreateShift(e.fake, u, fmt.Sprint(100+10*n+i)); err != nil {
 					errs <- fmt.Errorf("user %d shift %d: %w", u.ID, n, err)
 					return
 				}
@@ -238,52 +238,4 @@ func TestTwentyUsersAtOnceWhileSyncing(t *testing.T) {
 		t.Fatalf("sheet has %d shift rows (%d distinct IDs), want %d", len(w.sheetRows("Shifts")), len(ids), users*each)
 	}
 	t.Logf("%d sync cycles ran during the conversations", cycles)
-}
-
-// driver is one user acting on their own: it waits for the bot's answer to
-// each action in its chat (WaitIdle would wait for everyone).
-type driver struct {
-	t    testing.TB
-	fake *telegramfake.Server
-	u    telegramfake.User
-}
-
-func (d *driver) do(act func() error, want string) error {
-	msgs := d.fake.Messages(d.u.ID)
-	last := 0
-	if len(msgs) > 0 {
-		last = msgs[len(msgs)-1].ID
-	}
-	if err := act(); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := d.fake.WaitFor(ctx, d.u.ID, func(m telegramfake.Message) bool {
-		return m.ID > last && strings.Contains(m.Text, want)
-	})
-	return err
-}
-
-func (d *driver) createShift(amount string) error {
-	say := func(text string) func() error { return func() error { d.fake.SendText(d.u, text); return nil } }
-	press := func(label string) func() error { return func() error { return d.fake.Press(d.u, label) } }
-	for _, s := range []struct {
-		act  func() error
-		want string
-	}{
-		{say("/start"), "Choose an action"},
-		{press("Create new shift"), "When did the shift start?"},
-		{press("Yesterday"), "Choose the start hour"},
-		{press("9 AM"), "Choose the end hour"},
-		{press("11 AM"), "Choose a product"},
-		{press("Model B"), "Enter the sales amount"},
-		{say(amount), "Add another model"},
-		{press("Finish shift"), "✅ Shift created"},
-	} {
-		if err := d.do(s.act, s.want); err != nil {
-			return err
-		}
-	}
-	return nil
 }

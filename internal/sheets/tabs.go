@@ -200,16 +200,6 @@ func (t Tab) HasKey(v store.Values) bool {
 	return true
 }
 
-// Kind returns the kind of field, or Text if the tab has no such column.
-func (t Tab) Kind(field string) Kind {
-	for _, c := range t.Columns {
-		if c.Field == field {
-			return c.Kind
-		}
-	}
-	return Text
-}
-
 // EncodeRow lays v out as a new sheet row under header h. Columns this
 // system does not own stay empty.
 func (t Tab) EncodeRow(h Header, v store.Values) []any {
@@ -225,15 +215,6 @@ func (t Tab) EncodeRow(h Header, v store.Values) []any {
 	}
 	for _, c := range t.Columns {
 		row[h.pos[c.Field]] = Encode(c.Kind, v[c.Field])
-	}
-	return row
-}
-
-// HeaderRow is the header written by --init-sheets for a missing tab.
-func (t Tab) HeaderRow() []any {
-	row := make([]any, len(t.Columns))
-	for i, c := range t.Columns {
-		row[i] = c.Header
 	}
 	return row
 }

@@ -2,6 +2,7 @@ package syncmgr_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"shiftbot/internal/sheets"
 	"shiftbot/internal/sheetsemu"
 	"shiftbot/internal/store"
+	"shiftbot/internal/testutil"
 )
 
 func TestPullIsOneRequestAndAnIdleCycleWritesNothing(t *testing.T) {
@@ -274,8 +276,8 @@ func TestRowDeletedInSheetsIsDeletedLocallyButNeverSyncedRowsStay(t *testing.T) 
 
 func TestServiceAccountAuthAgainstLocalTokenEndpoint(t *testing.T) {
 	h := newHarness(t)
-	keyFile := writeServiceAccountKey(t, h)
-	h.emu.RequireBearer("token-from-local-endpoint")
+	keyFile := filepath.Join(t.TempDir(), "sa.json")
+	testutil.RequireServiceAccount(t, h.emu, keyFile)
 
 	// Without credentials the emulator refuses.
 	if _, err := h.eng.SyncOnce(context.Background()); err == nil || !strings.Contains(err.Error(), "401") {
@@ -288,7 +290,7 @@ func TestServiceAccountAuthAgainstLocalTokenEndpoint(t *testing.T) {
 	h.client = c
 	h.eng = newEngine(h)
 	h.cycle()
-	if strings.Contains(h.logs.String(), "token-from-local-endpoint") {
+	if strings.Contains(h.logs.String(), "token-from-the-local-endpoint") {
 		t.Error("the access token reached the log")
 	}
 }

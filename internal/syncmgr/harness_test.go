@@ -2,15 +2,9 @@ package syncmgr_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -214,34 +208,3 @@ func (h *harness) countWrites() func() int {
 }
 
 func newEngine(h *harness) *syncmgr.Engine { return syncmgr.NewEngine(h.db, h.client, h.tabs, h.log) }
-
-// writeServiceAccountKey writes a service-account key file, made here, whose
-// token_uri is a local token endpoint issuing the bearer token the emulator
-// will require.
-func writeServiceAccountKey(t testing.TB, h *harness) string {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokenSrv := httptest.NewServer(h.emu.TokenHandler("token-from-local-endpoint"))
-	t.Cleanup(tokenSrv.Close)
-	body, _ := json.Marshal(map[string]string{
-		"type":           "service_account",
-		"project_id":     "offline-test",
-		"private_key_id": "k1",
-		"private_key":    string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		"client_email":   "worker@offline-test.iam.gserviceaccount.com",
-		"client_id":      "1",
-		"token_uri":      tokenSrv.URL + "/token",
-	})
-	path := filepath.Join(t.TempDir(), "sa.json")
-	if err := os.WriteFile(path, body, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
