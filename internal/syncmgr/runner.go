@@ -100,7 +100,9 @@ func (r *Runner) Cycle(ctx context.Context) error {
 	r.lastOK = start
 	r.Log.Info(fmt.Sprintf("Sync cycle #%d completed in %.2fs", n, dur.Seconds()))
 	r.Log.Info("Stats: " + st.String())
-	r.notify(fmt.Sprintf("STATUS=Cycle #%d ok at %s: %s; %s", n, time.Now().Format(time.TimeOnly), st, r.pendingSummary(ctx)))
+	if r.Notify != nil { // the pending count is for systemctl status only
+		r.notify(fmt.Sprintf("STATUS=Cycle #%d ok at %s: %s; %s", n, time.Now().Format(time.TimeOnly), st, r.pendingSummary(ctx)))
+	}
 	return nil
 }
 
