@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
@@ -39,7 +40,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	logFile := fs.String("log-file", "sync_worker.log", `log file ("-" for stdout only)`)
 	maxFailures := fs.Int("max-failures", syncmgr.DefaultMaxFailures, "exit 1 after this many consecutive failed cycles")
 	initSheets := fs.Bool("init-sheets", false, "create missing tabs, headers and default tables, then exit")
-	status := fs.Bool("status", false, "print the last cycles; exit 0 if the last success is recent, 1 if not")
+	status := fs.Bool("status", false, "print the health and the last cycles; exit 0 if all is well, 1 if not")
+	format := fs.String("format", "text", `with --status: "text" for people, "kv" for scripts (one key=value a line)`)
 	if done, err := cli.Parse(fs, args, stdout, version); done {
 		return err
 	}
@@ -55,6 +57,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	if *maxFailures < 1 {
 		return cli.Usage(fmt.Errorf("--max-failures must be at least 1, got %d", *maxFailures))
 	}
+	if *format != "text" && *format != "kv" {
+		return cli.Usage(fmt.Errorf(`--format must be "text" or "kv", got %q`, *format))
+	}
 	every := time.Duration(*interval) * time.Second
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A pull holds a whole tab decoded at once; without a soft limit the
@@ -64,23 +69,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	}
 
 	if *status {
-		db, err := store.OpenReadOnly(ctx, *dbPath)
-		if errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(stdout, "Last successful sync: never (no database at %s)\n", *dbPath)
-			return cli.Exit(1, errors.New("no database: the worker has never run here"))
-		}
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		healthy, err := syncmgr.WriteStatus(ctx, stdout, db, every, time.Now())
-		if err != nil {
-			return err
-		}
-		if !healthy {
-			return cli.Exit(1, errors.New("last successful sync is not recent"))
-		}
-		return nil
+		return printStatus(ctx, stdout, *dbPath, every, *format)
 	}
 
 	cfg, log, closeLog, err := cli.Start(getenv, config.Need{SpreadsheetID: true}, *logFile, stdout)
@@ -139,6 +128,37 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	if err := runner.Run(ctx); err != nil {
 		log.Error("Sync worker exiting", "err", err)
 		return cli.Exit(1, err)
+	}
+	return nil
+}
+
+// printStatus is --status: read-only, so a health check never creates or
+// changes the database it inspects.
+func printStatus(ctx context.Context, stdout io.Writer, dbPath string, every time.Duration, format string) error {
+	db, err := store.OpenReadOnly(ctx, dbPath)
+	if errors.Is(err, os.ErrNotExist) {
+		if format == "kv" {
+			fmt.Fprintf(stdout, "format=%d\nstate=%s\nhealthy=false\nreasons=no database at %s\n", syncmgr.KVFormatVersion, syncmgr.StateCritical, dbPath)
+		} else {
+			fmt.Fprintf(stdout, "Last successful sync: never (no database at %s)\n", dbPath)
+		}
+		return cli.Exit(1, errors.New("no database: the worker has never run here"))
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	h, err := syncmgr.ReadHealth(ctx, db, every, time.Now())
+	if err != nil {
+		return err
+	}
+	if format == "kv" {
+		h.WriteKV(stdout)
+	} else {
+		h.WriteText(stdout)
+	}
+	if !h.Healthy() {
+		return cli.Exit(1, fmt.Errorf("sync is not healthy: %s", strings.Join(h.Reasons, "; ")))
 	}
 	return nil
 }

@@ -147,6 +147,18 @@ func TestInitSheetsOnceAndStatus(t *testing.T) {
 	if code := w.run("--status"); code != 0 {
 		t.Errorf("--status after a sync exited %d:\n%s", code, w.stdout)
 	}
+	// Cycle numbers go on across processes, so --status and the logs never
+	// show #1, #1, #1.
+	w.stdout.Reset()
+	w.mustRun("--once")
+	if !strings.Contains(w.stdout.String(), "Sync cycle #2 completed in") {
+		t.Errorf("the second process's cycle is not #2:\n%s", w.stdout)
+	}
+	w.stdout.Reset()
+	w.mustRun("--status", "--format=kv")
+	if !strings.Contains(w.stdout.String(), "\nlast_cycle=2\n") || !strings.Contains(w.stdout.String(), "\nstate=ok\n") {
+		t.Errorf("--status --format=kv:\n%s", w.stdout)
+	}
 	w.addPendingShift(7)
 	w.stdout.Reset()
 	w.run("--status")

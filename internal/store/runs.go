@@ -9,10 +9,35 @@ import (
 )
 
 // Bounds on the bookkeeping tables, so months of cycles every few seconds
-// cannot fill the Pi's card.
+// cannot fill the Pi's card. Conflicts, deletions and renumberings hold the
+// only copy of a value that was overwritten or removed: they are kept
+// KeepRecords whatever else is logged (SPEC §3 "Records").
 const (
-	KeepLog  = 10000
-	KeepRuns = 2000
+	KeepLog     = 10000
+	KeepRuns    = 2000
+	KeepRecords = 90 * 24 * time.Hour
+)
+
+// Log operations (sync_log.op). Records are the ones kept KeepRecords.
+const (
+	OpPull     = "pull"
+	OpPush     = "push"
+	OpReject   = "reject"
+	OpConflict = "conflict"
+	OpDelete   = "delete"
+	OpRenumber = "renumber"
+	OpRepair   = "repair"
+)
+
+const records = "('" + OpConflict + "', '" + OpDelete + "', '" + OpRenumber + "', '" + OpRepair + "')"
+
+// Pruning: the newest KeepLog entries of each class stay; records older than
+// KeepRecords go only beyond that.
+var (
+	sqlPruneLog = `DELETE FROM sync_log WHERE op NOT IN ` + records + ` AND id < coalesce((SELECT id FROM sync_log
+		WHERE op NOT IN ` + records + ` ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`
+	sqlPruneRecords = `DELETE FROM sync_log WHERE op IN ` + records + ` AND at < ? AND id < coalesce((SELECT id FROM sync_log
+		WHERE op IN ` + records + ` ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`
 )
 
 const timeLayout = time.RFC3339Nano
@@ -60,7 +85,13 @@ func (db *DB) FinishRun(ctx context.Context, r Run) error {
 		if _, err := tx.Exec(ctx, "DELETE FROM sync_runs WHERE id <= (SELECT max(id) FROM sync_runs) - ?", KeepRuns); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "DELETE FROM sync_log WHERE id <= (SELECT max(id) FROM sync_log) - ?", KeepLog)
+		if _, err := tx.Exec(ctx, sqlPruneLog, KeepLog); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sqlPruneRecords, r.Ended.Add(-KeepRecords).UTC().Format(timeLayout), KeepLog); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, sqlPruneProblems, r.Ended.Add(-KeepProblems).UTC().Format(timeLayout))
 		return err
 	})
 	if err != nil {
@@ -92,6 +123,16 @@ func (db *DB) LastRuns(ctx context.Context, n int) ([]Run, error) {
 		return nil, fmt.Errorf("read sync runs: %w", err)
 	}
 	return out, nil
+}
+
+// LastCycle is the number of the newest recorded cycle (0 if none), so a
+// restarted worker numbers its cycles on from there.
+func (db *DB) LastCycle(ctx context.Context) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT coalesce(max(cycle), 0) FROM sync_runs").Scan(&n); err != nil {
+		return 0, fmt.Errorf("read last cycle number: %w", err)
+	}
+	return n, nil
 }
 
 // LastSuccess returns when the newest successful cycle ended.

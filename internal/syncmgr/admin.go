@@ -3,10 +3,8 @@ package syncmgr
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
-	"time"
 
 	"shiftbot/internal/sheets"
 	"shiftbot/internal/store"
@@ -108,53 +106,4 @@ func InitSheets(ctx context.Context, sh TabAdmin, tabs []sheets.Tab, log *slog.L
 		return fmt.Errorf("init sheets: write headers and defaults: %w", err)
 	}
 	return nil
-}
-
-// WriteStatus prints the last cycles and reports whether the last success is
-// recent: within three intervals (SPEC §8).
-func WriteStatus(ctx context.Context, w io.Writer, db *store.DB, interval time.Duration, now time.Time) (healthy bool, err error) {
-	last, ok, err := db.LastSuccess(ctx)
-	if err != nil {
-		return false, err
-	}
-	if ok {
-		age := now.Sub(last).Round(time.Second)
-		healthy = age <= 3*interval
-		fmt.Fprintf(w, "Last successful sync: %s (%s ago)\n", last.Local().Format(time.DateTime), age)
-	} else {
-		fmt.Fprintln(w, "Last successful sync: never")
-	}
-	n, oldest, err := db.PendingCount(ctx)
-	if err != nil {
-		return false, err
-	}
-	if n > 0 {
-		fmt.Fprintf(w, "Pending rows: %d (oldest %s)\n", n, now.Sub(oldest).Round(time.Second))
-	} else {
-		fmt.Fprintln(w, "Pending rows: 0")
-	}
-	runs, err := db.LastRuns(ctx, 10)
-	if err != nil {
-		return false, err
-	}
-	fmt.Fprintln(w, "Recent cycles (newest first):")
-	for _, r := range runs {
-		state := "ok"
-		switch {
-		case r.Ended.IsZero():
-			state = "unfinished"
-		case !r.OK:
-			state = "FAILED: " + r.Err
-		}
-		dur := ""
-		if !r.Ended.IsZero() {
-			dur = fmt.Sprintf("%.2fs", r.Ended.Sub(r.Started).Seconds())
-		}
-		fmt.Fprintf(w, "  #%-5d %s %7s pulled=%d pushed=%d rejected=%d requests=%d %s\n", r.Cycle,
-			r.Started.Local().Format(time.DateTime), dur, r.Pulled, r.Pushed, r.Rejected, r.Requests, state)
-	}
-	if ok {
-		fmt.Fprintf(w, "Healthy: %t (threshold %s)\n", healthy, 3*interval)
-	}
-	return healthy, nil
 }

@@ -103,21 +103,29 @@ func (e *Engine) pull(ctx context.Context, st *Stats) (map[string]*snapshot, err
 	err = e.db.Update(ctx, func(tx *store.Tx) error {
 		for _, t := range e.tabs {
 			p := pullTab{tx: tx, tab: t, log: e.log, now: now, st: st}
-			if isMissing[t.Name] {
-				st.Skipped++
-				p.logEntry(ctx, slog.LevelError, "pull", "", "skipped", "tab missing from the spreadsheet; local data kept")
-				continue
-			}
 			rows := values[t.Name]
-			if len(rows) == 0 {
-				st.Skipped++
-				p.logEntry(ctx, slog.LevelError, "pull", "", "skipped", "tab has no header row; local data kept")
-				continue
+			var h sheets.Header
+			var skip string
+			switch {
+			case isMissing[t.Name]:
+				skip = "tab missing from the spreadsheet; local data kept"
+			case len(rows) == 0:
+				skip = "tab has no header row; local data kept"
+			default:
+				if h, err = t.MapHeader(rows[0]); err != nil {
+					skip = err.Error() + "; local data kept"
+				}
 			}
-			h, err := t.MapHeader(rows[0])
-			if err != nil {
+			var problems []store.Problem
+			if skip != "" {
+				problems = []store.Problem{{Message: skip}}
+			}
+			if _, _, err := tx.SetProblems(ctx, store.ProblemSkippedTab, t.Name, problems, now); err != nil {
+				return err
+			}
+			if skip != "" {
 				st.Skipped++
-				p.logEntry(ctx, slog.LevelError, "pull", "", "skipped", err.Error()+"; local data kept")
+				p.logEntry(ctx, slog.LevelError, "pull", "", "skipped", skip)
 				continue
 			}
 			snap := &snapshot{header: h}

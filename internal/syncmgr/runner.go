@@ -54,7 +54,8 @@ type Runner struct {
 	PromptsPerMinute int
 	PollEvery        time.Duration
 
-	cycle   int
+	cycle   int // number of the last cycle, across restarts
+	ran     int // cycles this process ran
 	failed  int
 	total   Stats
 	lastOK  time.Time // start of the last successful cycle
@@ -68,9 +69,18 @@ func (r *Runner) notify(state string) {
 	}
 }
 
-// Cycle runs one cycle with its bookkeeping.
+// Cycle runs one cycle with its bookkeeping. Cycle numbers go on from the
+// last recorded one, so they stay unique across restarts.
 func (r *Runner) Cycle(ctx context.Context) error {
+	if r.cycle == 0 {
+		last, err := r.DB.LastCycle(ctx)
+		if err != nil {
+			r.Log.Error("Cannot read the last cycle number; numbering from 1", "err", err)
+		}
+		r.cycle = last
+	}
 	r.cycle++
+	r.ran++
 	n := r.cycle
 	start := time.Now()
 	defer func() { r.lastEnd = time.Now() }()
@@ -94,7 +104,9 @@ func (r *Runner) Cycle(ctx context.Context) error {
 	if err != nil {
 		r.failed++
 		r.Log.Error(fmt.Sprintf("Sync cycle #%d failed: %v", n, err), "duration", dur.Round(time.Millisecond).String())
-		r.notify(fmt.Sprintf("STATUS=Cycle #%d failed at %s: %v", n, time.Now().Format(time.TimeOnly), err))
+		if r.Notify != nil {
+			r.notify(fmt.Sprintf("STATUS=Cycle #%d failed at %s: %v; %s", n, time.Now().Format(time.TimeOnly), err, r.pendingSummary(context.WithoutCancel(ctx))))
+		}
 		return err
 	}
 	r.lastOK = start
@@ -297,6 +309,6 @@ func (r *Runner) promptDue(seen time.Time, failures int) time.Time {
 }
 
 func (r *Runner) stopped() {
-	r.Log.Info(fmt.Sprintf("Sync worker stopped after %d cycles (%d failed)", r.cycle, r.failed))
+	r.Log.Info(fmt.Sprintf("Sync worker stopped after %d cycles (%d failed)", r.ran, r.failed))
 	r.Log.Info("Stats: " + r.total.String())
 }
