@@ -131,15 +131,6 @@ func (r *Runner) pendingSummary(ctx context.Context) string {
 	}
 }
 
-func (s *Stats) add(o Stats) {
-	s.Pulled += o.Pulled
-	s.Pushed += o.Pushed
-	s.Rejected += o.Rejected
-	s.Conflicts += o.Conflicts
-	s.Renumbered += o.Renumbered
-	s.Requests += o.Requests
-}
-
 // Run runs a cycle now and then every Interval until ctx ends (it returns
 // nil) or MaxFailures cycles in a row have failed (it returns an error).
 // A stop while a cycle runs lets that cycle finish, within StopGrace.
@@ -270,7 +261,7 @@ func (r *Runner) idle(ctx context.Context, failures int) bool {
 				version = v
 				// Rows left pending by a failed cycle count too: they are
 				// retried promptly, with the back-off of promptDue.
-				n, err := r.DB.PendingSince(ctx, r.lastOK)
+				n, err := r.DB.EditedSince(ctx, r.lastOK)
 				if err != nil || n == 0 {
 					continue
 				}
