@@ -31,20 +31,20 @@ type tabPlan struct {
 	// the pull has nothing to do; index is then built only if the push needs it.
 	unchanged bool
 
-	index     map[string]int  // key -> position in rows of the row taken for it
-	rejected  map[string]bool // keys whose sheet row cannot be read: their local copy stays
-	unkeyed   bool            // a row whose key cannot be read: deletions wait
-	maxID     int64           // largest id in the tab (allocated tables)
-	changes   []change        // rows to merge
-	digests   []digestNote    // rows equal to their base in a new raw form
-	deletes   []string        // keys deleted in Sheets
-	rejects   []rejectNote    // the tab's rejected rows
-	held      bool          // the tab looks emptied by accident: appends wait
-	accept    bool          // the operator accepted that the tab was emptied
-	removals  []sheetRowRef // duplicate copies of our own rows, to delete from the sheet
-	clears    []sheetRowRef // debris of a write that landed on an inserted blank row
-	whole     []store.Values
-	wholeSet  bool // DynamicRates: replace the table with whole
+	index    map[string]int  // key -> position in rows of the row taken for it
+	rejected map[string]bool // keys whose sheet row cannot be read: their local copy stays
+	unkeyed  bool            // a row whose key cannot be read: deletions wait
+	maxID    int64           // largest id in the tab (allocated tables)
+	changes  []change        // rows to merge
+	digests  []digestNote    // rows equal to their base in a new raw form
+	deletes  []string        // keys deleted in Sheets
+	rejects  []rejectNote    // the tab's rejected rows
+	held     bool            // the tab looks emptied by accident: appends wait
+	accept   bool            // the operator accepted that the tab was emptied
+	removals []sheetRowRef   // duplicate copies of our own rows, to delete from the sheet
+	clears   []sheetRowRef   // debris of a write that landed on an inserted blank row
+	whole    []store.Values
+	wholeSet bool // DynamicRates: replace the table with whole
 }
 
 // change is one sheet row whose content differs from its local base.
