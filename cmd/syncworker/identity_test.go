@@ -3,6 +3,7 @@ package main
 import (
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,5 +82,22 @@ func TestARenamedHeaderWithAPendingShiftIsUnhealthy(t *testing.T) {
 	w.stdout.Reset()
 	if code := w.run("--status"); code != 1 || !strings.Contains(w.stdout.String(), "tab Shifts is skipped") {
 		t.Errorf("--status exited %d, want 1 naming Shifts:\n%s", code, w.stdout)
+	}
+}
+
+func TestWithoutPromptPushTheDaemonKeepsCycling(t *testing.T) {
+	w := newWorker(t, nil)
+	w.mustRun("--init-sheets")
+	c := w.cmd("--interval", "1", "--push-delay", "0")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(15 * time.Second) // the issue's own measure: real seconds of a real daemon
+	c.Process.Signal(syscall.SIGTERM)
+	if err := c.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, w.stdout)
+	}
+	if n := strings.Count(w.stdout.String(), "completed in"); n < 8 {
+		t.Errorf("%d cycles in 15 s at --interval 1 --push-delay 0, want at least 8:\n%s", n, w.stdout)
 	}
 }
