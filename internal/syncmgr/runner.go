@@ -68,10 +68,10 @@ type Runner struct {
 	PollEvery        time.Duration
 	Clock            Clock
 
-	cycle   int // number of the last cycle, across restarts
-	ran     int // cycles this process ran
-	failed  int
-	total   Stats
+	cycle  int // number of the last cycle, across restarts
+	ran    int // cycles this process ran
+	failed int
+	total  Stats
 	// lastOK is when the last successful cycle started, by the wall clock:
 	// the database stamps edits with it, whatever Clock the loop runs on.
 	lastOK  time.Time
