@@ -34,9 +34,9 @@ const records = "('" + OpConflict + "', '" + OpDelete + "', '" + OpRenumber + "'
 // Pruning: the newest KeepLog entries of each class stay; records older than
 // KeepRecords go only beyond that.
 var (
-	sqlPruneLog = `DELETE FROM sync_log WHERE op NOT IN ` + records + ` AND id < coalesce((SELECT id FROM sync_log
+	sqlPruneLog = `DELETE FROM sync_log WHERE op NOT IN ` + records + ` AND id <= coalesce((SELECT id FROM sync_log
 		WHERE op NOT IN ` + records + ` ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`
-	sqlPruneRecords = `DELETE FROM sync_log WHERE op IN ` + records + ` AND at < ? AND id < coalesce((SELECT id FROM sync_log
+	sqlPruneRecords = `DELETE FROM sync_log WHERE op IN ` + records + ` AND at < ? AND id <= coalesce((SELECT id FROM sync_log
 		WHERE op IN ` + records + ` ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`
 )
 
