@@ -222,6 +222,16 @@ func (tx *Tx) DeleteState(ctx context.Context, name string) error {
 	return nil
 }
 
+// HasStatePrefix reports whether a named value starting with prefix exists.
+func (db *DB) HasStatePrefix(ctx context.Context, prefix string) (bool, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM sync_state WHERE substr(name, 1, ?) = ?", len(prefix), prefix).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read state %s*: %w", prefix, err)
+	}
+	return n > 0, nil
+}
+
 // State reads a named value.
 func (db *DB) State(ctx context.Context, name string) (string, bool, error) {
 	var v string
