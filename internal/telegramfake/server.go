@@ -36,10 +36,16 @@
 //     fake picks the reading under which a bot that passes here also works
 //     on Telegram.
 //
+// Faults on demand (faults.go), in Telegram's error format: Fail answers
+// the next calls of a method with a 429 carrying parameters.retry_after, a
+// 502 or any other error; Hold keeps calls of a method waiting, and drops
+// one unserved if its client goes away meanwhile (a bot killed mid-send);
+// Block makes a user block the bot, so writing to them is 403.
+//
 // What it leaves out: groups, channels, topics, media and files, webhooks,
 // inline mode and inline_message_id, reply_to_message_id, allowed_updates,
-// rate limits (429), users blocking the bot (403), expiry of unanswered
-// callback queries and of the 48-hour edit window. Markdown and MarkdownV2
+// rate limits Telegram would impose by itself (429 comes only from Fail),
+// expiry of unanswered callback queries and of the 48-hour edit window. Markdown and MarkdownV2
 // are accepted without checking, so escaping mistakes there go unnoticed
 // (their markers do count toward the 4096 limit, which is stricter).
 // HTML text is returned to the bot without its tags but also without
@@ -116,6 +122,12 @@ type Server struct {
 	events       []Event
 	calls        map[string]int
 	inflight     int // requests other than getUpdates being served
+	// Faults on demand (faults.go).
+	faults  map[string][]Fault       // by lower-case method: answers queued by Fail
+	holds   map[string]chan struct{} // by method: closed by the release of Hold
+	held    map[string]int           // calls waiting in a hold
+	blocked map[int64]bool           // users who blocked the bot
+	refused int
 }
 
 type queuedUpdate struct {
@@ -166,6 +178,10 @@ func New(token string) *Server {
 		chats:        map[int64]*chat{},
 		callbacks:    map[string]*callbackState{},
 		calls:        map[string]int{},
+		faults:       map[string][]Fault{},
+		holds:        map[string]chan struct{}{},
+		held:         map[string]int{},
+		blocked:      map[int64]bool{},
 	}
 }
 
