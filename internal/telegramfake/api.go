@@ -143,7 +143,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	var result any
-	apiErr, serve := s.intercept(r.Context(), method)
+	apiErr, serve := s.intercept(r.Context(), method, p)
 	if serve {
 		result, apiErr = s.call(r.Context(), method, p)
 	}

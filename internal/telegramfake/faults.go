@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Faults: what goes wrong between a bot and Telegram in production, on
@@ -40,33 +41,69 @@ func (s *Server) Fail(method string, n int, f Fault) {
 	defer s.mu.Unlock()
 	m := strings.ToLower(method)
 	for range n {
-		s.faults[m] = append(s.faults[m], f)
+		s.faults[m] = append(s.faults[m], faultRule{fault: f})
 	}
+}
+
+// FailMatching makes the next call of method whose text parameter contains
+// text fail with f, once; other calls pass.
+func (s *Server) FailMatching(method, text string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := strings.ToLower(method)
+	s.faults[m] = append(s.faults[m], faultRule{text: text, match: true, fault: f})
+}
+
+// ClearFaults forgets the faults not answered yet: Telegram is back.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.faults)
+}
+
+type faultRule struct {
+	text  string
+	match bool // only calls whose text contains text
+	fault Fault
 }
 
 // Hold makes calls of method wait before being served, until release is
 // called. A call whose client goes away while held (the bot was killed, or
 // its request timed out) is never served: as if it had not reached Telegram.
-// Held counts the calls waiting.
+// A call answered with a Fault is not held. Held counts the calls waiting.
 func (s *Server) Hold(method string) (release func()) {
+	return s.hold(method, holdRule{})
+}
+
+// HoldMatching is Hold for the calls of method whose text parameter
+// contains text.
+func (s *Server) HoldMatching(method, text string) (release func()) {
+	return s.hold(method, holdRule{text: text, match: true})
+}
+
+type holdRule struct {
+	text  string
+	match bool
+	ch    chan struct{} // closed by the release
+}
+
+func (s *Server) hold(method string, h holdRule) (release func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := strings.ToLower(method)
-	ch := make(chan struct{})
-	s.holds[m] = ch
-	var once bool
+	h.ch = make(chan struct{})
+	s.holds[m] = h
+	var once sync.Once
 	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if once {
-			return
-		}
-		once = true
-		close(ch)
-		if s.holds[m] == ch {
-			delete(s.holds, m)
-		}
-		s.notifyLocked()
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			close(h.ch)
+			if s.holds[m].ch == h.ch {
+				delete(s.holds, m)
+			}
+			s.notifyLocked()
+		})
 	}
 }
 
@@ -112,36 +149,37 @@ func (s *Server) Refused() int {
 	return s.refused
 }
 
-// intercept runs before a call is served: it waits in a Hold, then answers
-// with a queued Fault if there is one. served=false means the call must not
-// be served (the client left while held, or a fault was answered instead).
-func (s *Server) intercept(ctx context.Context, method string) (fault *apiError, served bool) {
+// intercept runs before a call is served: it answers with a queued Fault
+// if one applies, else waits in a Hold. served=false means the call must not
+// be served (a fault was answered instead, or the client left while held).
+func (s *Server) intercept(ctx context.Context, method string, p params) (fault *apiError, served bool) {
 	s.mu.Lock()
-	hold := s.holds[method]
-	if hold != nil {
-		s.held[method]++
-		s.notifyLocked()
-		s.mu.Unlock()
-		select {
-		case <-hold:
-		case <-ctx.Done():
+	for i, r := range s.faults[method] {
+		if r.match && !strings.Contains(p["text"], r.text) {
+			continue
 		}
-		s.mu.Lock()
-		s.held[method]--
-		s.notifyLocked()
-		if ctx.Err() != nil {
-			s.mu.Unlock()
-			return nil, false
-		}
-	}
-	defer s.mu.Unlock()
-	if q := s.faults[method]; len(q) > 0 {
-		f := q[0]
-		s.faults[method] = q[1:]
+		s.faults[method] = append(s.faults[method][:i:i], s.faults[method][i+1:]...)
 		s.refused++
-		return &apiError{code: f.Code, desc: f.Description, retryAfter: f.RetryAfter}, false
+		s.mu.Unlock()
+		return &apiError{code: r.fault.Code, desc: r.fault.Description, retryAfter: r.fault.RetryAfter}, false
 	}
-	return nil, true
+	h, ok := s.holds[method]
+	if !ok || (h.match && !strings.Contains(p["text"], h.text)) {
+		s.mu.Unlock()
+		return nil, true
+	}
+	s.held[method]++
+	s.notifyLocked()
+	s.mu.Unlock()
+	select {
+	case <-h.ch:
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held[method]--
+	s.notifyLocked()
+	return nil, ctx.Err() == nil
 }
 
 // blockedLocked refuses a call for the chat of a user who blocked the bot.

@@ -36,11 +36,12 @@
 //     fake picks the reading under which a bot that passes here also works
 //     on Telegram.
 //
-// Faults on demand (faults.go), in Telegram's error format: Fail answers
-// the next calls of a method with a 429 carrying parameters.retry_after, a
-// 502 or any other error; Hold keeps calls of a method waiting, and drops
-// one unserved if its client goes away meanwhile (a bot killed mid-send);
-// Block makes a user block the bot, so writing to them is 403.
+// Faults on demand (faults.go), in Telegram's error format: Fail and
+// FailMatching answer calls of a method (all, or those whose text contains
+// a string) with a 429 carrying parameters.retry_after, a 502 or any other
+// error; Hold and HoldMatching keep calls waiting, and drop one unserved if
+// its client goes away meanwhile (a bot killed mid-send); Block makes a user
+// block the bot, so writing to them is 403.
 //
 // What it leaves out: groups, channels, topics, media and files, webhooks,
 // inline mode and inline_message_id, reply_to_message_id, allowed_updates,
@@ -123,10 +124,10 @@ type Server struct {
 	calls        map[string]int
 	inflight     int // requests other than getUpdates being served
 	// Faults on demand (faults.go).
-	faults  map[string][]Fault       // by lower-case method: answers queued by Fail
-	holds   map[string]chan struct{} // by method: closed by the release of Hold
-	held    map[string]int           // calls waiting in a hold
-	blocked map[int64]bool           // users who blocked the bot
+	faults  map[string][]faultRule // by lower-case method: answers queued by Fail
+	holds   map[string]holdRule    // by method: the Hold in force
+	held    map[string]int         // calls waiting in a hold
+	blocked map[int64]bool         // users who blocked the bot
 	refused int
 }
 
@@ -178,8 +179,8 @@ func New(token string) *Server {
 		chats:        map[int64]*chat{},
 		callbacks:    map[string]*callbackState{},
 		calls:        map[string]int{},
-		faults:       map[string][]Fault{},
-		holds:        map[string]chan struct{}{},
+		faults:       map[string][]faultRule{},
+		holds:        map[string]holdRule{},
 		held:         map[string]int{},
 		blocked:      map[int64]bool{},
 	}
@@ -370,7 +371,9 @@ func (s *Server) WaitFor(ctx context.Context, chatID int64, pred func(Message) b
 // answered and no other request is being served. For a bot that handles
 // each batch of updates before polling again this means it has finished
 // reacting. A bot that hands updates to other goroutines (GetUpdatesChan
-// does) may still be working when it returns; wait with WaitFor there.
+// does), or sends its replies from an outbox after committing them, may
+// still be working when it returns; wait with WaitFor there, or on the
+// bot's own outbox.
 func (s *Server) WaitIdle(ctx context.Context) error {
 	for {
 		s.mu.Lock()

@@ -668,3 +668,40 @@ func TestHoldServesOnReleaseOrDropsAbandonedCalls(t *testing.T) {
 		t.Fatalf("after release: %+v", msgs)
 	}
 }
+
+// FailMatching and HoldMatching pick calls by their text: the second of two
+// messages fails, then its retry is held, while the first goes through.
+func TestFaultsAndHoldsMatchingAText(t *testing.T) {
+	fake, bot, _ := start(t)
+	fake.AddUser(anna)
+	fake.FailMatching("sendMessage", "Congratulations", telegramfake.BadGateway)
+	if _, err := bot.Send(tgbotapi.NewMessage(anna.ID, "Shift created")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := bot.Send(tgbotapi.NewMessage(anna.ID, "🎉 Congratulations!"))
+	apiError(t, err, 502, "Bad Gateway")
+
+	release := fake.HoldMatching("sendMessage", "Congratulations")
+	if _, err := bot.Send(tgbotapi.NewMessage(anna.ID, "another")); err != nil {
+		t.Fatalf("a call the hold does not match: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := bot.Send(tgbotapi.NewMessage(anna.ID, "🎉 Congratulations!"))
+		done <- err
+	}()
+	if err := fake.WaitHeld(timeout(t), "sendMessage"); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range fake.Messages(anna.ID) {
+		texts = append(texts, m.Text)
+	}
+	if got := strings.Join(texts, " | "); got != "Shift created | another | 🎉 Congratulations!" {
+		t.Fatalf("messages: %s", got)
+	}
+}
