@@ -58,6 +58,9 @@ type Run struct {
 	Pushed   int
 	Rejected int
 	Requests int
+	// StalePending, when set, says rows have been pending longer than the
+	// worker's threshold: FinishRun opens that problem, or resolves it.
+	StalePending string
 }
 
 // StartRun records the start of a cycle and returns its row id.
@@ -87,6 +90,13 @@ func (db *DB) FinishRun(ctx context.Context, r Run) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM sync_runs WHERE id <= (SELECT max(id) FROM sync_runs) - ?", KeepRuns); err != nil {
+			return err
+		}
+		var stale []Problem
+		if r.StalePending != "" {
+			stale = []Problem{{Message: r.StalePending}}
+		}
+		if _, _, err := tx.SetProblems(ctx, ProblemStalePending, "", stale, r.Ended); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, sqlPruneLog, KeepLog); err != nil {
@@ -204,6 +214,11 @@ func (db *DB) LogEntries(ctx context.Context, op string, n int) ([]LogEntry, err
 // StateLastPull names the sync_state entry holding when the last pull was
 // applied; the bot refuses to compute pay before the first (SPEC §4).
 const StateLastPull = "last_pull_at"
+
+// StateWorkerInterval names the sync_state entry holding the running
+// worker's --interval in seconds, so the bot can tell when the worker's last
+// success is older than three of them (SPEC §11) without knowing its flags.
+const StateWorkerInterval = "worker_interval"
 
 // SetState stores a named value.
 func (tx *Tx) SetState(ctx context.Context, name, value string) error {
