@@ -315,7 +315,7 @@ func TestMigrateFromPythonStepByStep(t *testing.T) {
 		"GOOGLE_SA_JSON=/etc/alex12060/google_sheets_credentials.json",
 		"note: PAYOUT_RATE is kept but no longer used",
 		"service account "+testutil.ServiceAccountEmail,
-		"Stats: pulled=28 pushed=0 rejected=0 conflicts=0 renumbered=0 skipped_tabs=0 requests=1",
+		"Stats: pulled=28 pushed=0 rejected=0 conflicts=0 renumbered=0 skipped_tabs=0 requests=3",
 		"nothing rejected, no tab skipped", "Ready.")
 	if after := tree(t, p.root); !reflect.DeepEqual(after, before) {
 		t.Errorf("check changed the tree")
@@ -437,7 +437,7 @@ func TestMigrateFromPythonStepByStep(t *testing.T) {
 	wantLines(t, "trial", out,
 		`msg="Found the Python version's database`,
 		"Sync cycle #1 completed in",
-		"Stats: pulled=28 pushed=0 rejected=0 conflicts=0 renumbered=0 skipped_tabs=0 requests=1",
+		"Stats: pulled=28 pushed=0 rejected=0 conflicts=0 renumbered=0 skipped_tabs=0 requests=3",
 		"the Python tables were kept as legacy_v2_*",
 		"backup=data/reference_data.db.python-v2.bak",
 		"nothing rejected, no tab skipped")

@@ -303,7 +303,7 @@ func TestCutoverBothBinariesAdoptPythonFiles(t *testing.T) {
 	out = wout.String()
 	for _, want := range []string{
 		"Sync cycle #1 completed in",
-		"Stats: pulled=28 pushed=0 rejected=0 conflicts=0 renumbered=0 skipped_tabs=0 requests=1",
+		"Stats: pulled=28 pushed=0 rejected=0 conflicts=0 renumbered=0 skipped_tabs=0 requests=3",
 		`level=INFO msg="PAYOUT_RATE is set but no longer used`,
 	} {
 		if !strings.Contains(out, want) {

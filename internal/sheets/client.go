@@ -54,6 +54,8 @@ type Config struct {
 
 // Client is a Sheets API client for one spreadsheet.
 type Client struct {
+	mu       sync.Mutex
+	missing  map[string]time.Time // tabs found missing, and when
 	svc      *sheetsapi.Service
 	id       string
 	timeout  time.Duration
@@ -250,11 +252,16 @@ func ColumnName(col int) string {
 // digest identifies the response; when it equals unless (not 0) the
 // response is the same as the one unless was taken from, and values is nil:
 // the caller has nothing to do, and the response is not even decoded.
+//
+// A tab found missing is left out of the next requests for MissingRecheck
+// (and reported missing meanwhile): one absent tab would otherwise cost
+// those two extra requests every cycle.
 func (c *Client) BatchGet(ctx context.Context, tabs []string, unless uint64) (values map[string][][]any, missing []string, digest uint64, err error) {
-	values, digest, err = c.batchGet(ctx, tabs, unless)
+	ask, known := c.leaveOutMissing(tabs)
+	values, digest, err = c.batchGet(ctx, ask, unless)
 	var gerr *googleapi.Error
 	if err == nil || !errors.As(err, &gerr) || gerr.Code != http.StatusBadRequest {
-		return values, nil, digest, err
+		return values, known, digest, err
 	}
 	existing, terr := c.TabNames(ctx)
 	if terr != nil {
@@ -265,7 +272,7 @@ func (c *Client) BatchGet(ctx context.Context, tabs []string, unless uint64) (va
 		have[t] = true
 	}
 	var present []string
-	for _, t := range tabs {
+	for _, t := range ask {
 		if have[t] {
 			present = append(present, t)
 		} else {
@@ -275,8 +282,36 @@ func (c *Client) BatchGet(ctx context.Context, tabs []string, unless uint64) (va
 	if len(missing) == 0 {
 		return nil, nil, 0, err
 	}
+	c.noteMissing(missing)
 	values, digest, err = c.batchGet(ctx, present, unless)
-	return values, missing, digest, err
+	return values, append(known, missing...), digest, err
+}
+
+// MissingRecheck is how long a tab found missing is not asked for again.
+const MissingRecheck = 10 * time.Minute
+
+func (c *Client) leaveOutMissing(tabs []string) (ask, missing []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, t := range tabs {
+		if at, ok := c.missing[t]; ok && time.Since(at) < MissingRecheck {
+			missing = append(missing, t)
+		} else {
+			ask = append(ask, t)
+		}
+	}
+	return ask, missing
+}
+
+func (c *Client) noteMissing(tabs []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.missing == nil {
+		c.missing = map[string]time.Time{}
+	}
+	for _, t := range tabs {
+		c.missing[t] = time.Now()
+	}
 }
 
 func (c *Client) batchGet(ctx context.Context, tabs []string, unless uint64) (map[string][][]any, uint64, error) {
@@ -478,6 +513,11 @@ func (c *Client) AddTabs(ctx context.Context, names []string) error {
 	if len(names) == 0 {
 		return nil
 	}
+	c.mu.Lock()
+	for _, n := range names {
+		delete(c.missing, n)
+	}
+	c.mu.Unlock()
 	req := &sheetsapi.BatchUpdateSpreadsheetRequest{}
 	for _, n := range names {
 		req.Requests = append(req.Requests, &sheetsapi.Request{AddSheet: &sheetsapi.AddSheetRequest{

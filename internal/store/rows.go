@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,15 +77,22 @@ type Digest uint64
 
 // DigestOf is the digest of a row's values: equal exactly when their
 // encodings are, computed without building the encoding.
-func DigestOf(v Values) Digest {
-	keys := make([]Field, 0, len(v))
+func DigestOf(v Values) Digest { return digestSorted(v, sortedFields(v, nil)) }
+
+// sortedFields appends v's non-empty fields to buf, sorted.
+func sortedFields(v Values, buf []Field) []Field {
 	for k, s := range v {
 		if s != "" {
-			keys = append(keys, k)
+			buf = append(buf, k)
 		}
 	}
-	slices.Sort(keys)
-	d := xxhash.New()
+	slices.Sort(buf)
+	return buf
+}
+
+func digestSorted(v Values, keys []Field) Digest {
+	var d xxhash.Digest
+	d.Reset()
 	for _, k := range keys {
 		d.WriteString(string(k))
 		d.Write(sep[:1])
@@ -386,55 +394,71 @@ func (tx *Tx) InsertNew(ctx context.Context, t Table, r Row) (bool, error) {
 
 // rowArgs are the arguments of putSQL and insertSQL for r.
 func (t Table) rowArgs(r Row) ([]any, error) {
-	for _, v := range []Values{r.Values, r.Base, r.Sent} {
-		if err := t.check(v); err != nil {
+	var buf [32]Field
+	keys := sortedFields(r.Values, buf[:0])
+	set := fieldSets[t.Name]
+	for _, f := range keys {
+		if !set[f] && !t.Has(f) {
+			return nil, fmt.Errorf("table %s has no field %q", t.Name, f)
+		}
+	}
+	// Most rows the pull writes have a base equal to their values (the
+	// same map): no second check, digest from the same keys, no copy.
+	same := r.Base != nil && (sameMap(r.Base, r.Values) || maps.Equal(r.Base, r.Values))
+	if !same {
+		if err := t.check(r.Base); err != nil {
 			return nil, err
 		}
+	}
+	if err := t.check(r.Sent); err != nil {
+		return nil, err
 	}
 	args := make([]any, 0, len(t.Fields)+8)
 	for _, f := range t.Fields {
 		if f == t.MapField {
-			args = append(args, encodeProducts(r.Values))
+			args = append(args, productsJSON(r.Values, keys))
 			continue
 		}
 		args = append(args, r.Values[f])
 	}
-	now := stamp(time.Now())
 	var base, baseDigest, sentAt, pendingAt any
-	if r.Base != nil {
-		base, baseDigest = sameBase, DigestOf(r.Base).arg()
-		if !maps.Equal(r.Base, r.Values) {
-			base = Encode(r.Base)
-		}
+	switch {
+	case same:
+		base, baseDigest = sameBase, digestSorted(r.Values, keys).arg()
+	case r.Base != nil:
+		base, baseDigest = Encode(r.Base), DigestOf(r.Base).arg()
 	}
 	if r.Sent != nil {
 		sentAt = stamp(r.SentAt)
 	}
 	if r.Pending {
-		pendingAt = now
+		pendingAt = stamp(time.Now())
 	}
 	return append(args, base, baseDigest, nullable(r.Sent), sentAt, r.Pending, r.SheetDigest.arg(), pendingAt, pendingAt), nil
 }
 
-// encodeProducts is the JSON object of a row's product fields, keys sorted,
-// written by hand like Encode: a pull writes it for every shift.
-func encodeProducts(v Values) string {
-	var names []string
-	for k, a := range v {
-		if p, ok := ProductOf(k); ok && a != "" {
-			names = append(names, p)
-		}
-	}
-	slices.Sort(names)
-	b := make([]byte, 0, 2+24*len(names))
+// sameMap reports whether a and b are one map.
+func sameMap(a, b Values) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// productsJSON is the JSON object of a row's product fields, keys sorted
+// (keys are v's non-empty fields, sorted), written by hand like Encode: a
+// pull writes it for every shift.
+func productsJSON(v Values, keys []Field) string {
+	b := make([]byte, 0, 64)
 	b = append(b, '{')
-	for i, p := range names {
-		if i > 0 {
+	for _, k := range keys {
+		p, ok := ProductOf(k)
+		if !ok {
+			continue
+		}
+		if len(b) > 1 {
 			b = append(b, ',')
 		}
 		b = appendJSONString(b, p)
 		b = append(b, ':')
-		b = appendJSONString(b, v[ProductField(p)])
+		b = appendJSONString(b, v[k])
 	}
 	return string(append(b, '}'))
 }

@@ -115,6 +115,9 @@ func (t Table) Has(f Field) bool {
 			return true
 		}
 	}
+	if set, ok := fieldSets[t.Name]; ok {
+		return set[f]
+	}
 	for _, g := range t.Fields {
 		if g == f && g != t.MapField {
 			return true
@@ -123,10 +126,27 @@ func (t Table) Has(f Field) bool {
 	return false
 }
 
+// fieldSets are the synced tables' fields, for Has: the pull checks every
+// field of every row it writes.
+var fieldSets = func() map[string]map[Field]bool {
+	m := map[string]map[Field]bool{}
+	for _, t := range Synced {
+		set := map[Field]bool{}
+		for _, f := range t.Fields {
+			if f != t.MapField {
+				set[f] = true
+			}
+		}
+		m[t.Name] = set
+	}
+	return m
+}()
+
 // check reports the first field of v that t does not have.
 func (t Table) check(v Values) error {
+	set := fieldSets[t.Name]
 	for f := range v {
-		if !t.Has(f) {
+		if !set[f] && !t.Has(f) {
 			return fmt.Errorf("table %s has no field %q", t.Name, f)
 		}
 	}

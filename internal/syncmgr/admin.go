@@ -86,7 +86,18 @@ func InitSheets(ctx context.Context, sh TabAdmin, tabs []Tab, log *slog.Logger) 
 			data = append(data, sheets.ValueRange{Range: sheets.A1(t.Name, 1, len(header)), Values: [][]any{extra}})
 			log.Info("Writing missing headers", "tab", t.Name, "headers", extra)
 		}
-		if def, ok := defaultRows[t.Name]; ok && len(rows) <= 1 {
+		def, ok := defaultRows[t.Name]
+		if t.Name == ProductsTab {
+			def, ok = nil, true
+			for _, tb := range tabs {
+				if tb.Table.Name == store.Shifts.Name {
+					for _, p := range tb.products() {
+						def = append(def, []any{p, "true"})
+					}
+				}
+			}
+		}
+		if ok && len(rows) <= 1 && len(def) > 0 {
 			h, err := t.MapHeader(append(append([]any{}, header...), extra...))
 			if err != nil {
 				return fmt.Errorf("init sheets: %w", err)

@@ -12,11 +12,16 @@ import (
 	"shiftbot/internal/store"
 )
 
-// isReference reports the tabs pay is computed from: they are applied
-// together in one transaction, so the bot never prices a shift from half a
-// snapshot of them (SPEC §3 "Pull").
+// isReference reports the small tabs the bot reads as a whole: pay is
+// computed from settings, rates and ranks, and the product list makes its
+// keyboard. They are applied together in one transaction, so the bot never
+// works from half a snapshot of them (SPEC §3 "Pull").
 func isReference(t store.Table) bool {
-	return t.Name == store.EmployeeSettings.Name || t.Name == store.DynamicRates.Name || t.Name == store.Ranks.Name
+	switch t.Name {
+	case store.EmployeeSettings.Name, store.DynamicRates.Name, store.Ranks.Name, store.ProductCatalog.Name:
+		return true
+	}
+	return false
 }
 
 // apply carries out the plans. Every transaction is short: the reference
@@ -83,7 +88,8 @@ func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.
 		// all of it.
 		complete := true
 		for _, t := range e.tabs {
-			complete = complete && plans[t.Name].skip == "" && !plans[t.Name].held
+			p := plans[t.Name]
+			complete = complete && (p.skip == "" || p.absent) && !p.held
 		}
 		if complete {
 			err = tx.SetState(ctx, statePullDigest, strconv.FormatUint(digest, 16))
@@ -95,7 +101,7 @@ func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.
 		}
 		// The bot prices shifts only once the reference tabs were read.
 		for _, t := range e.tabs {
-			if isReference(t.Table) && plans[t.Name].skip != "" {
+			if p := plans[t.Name]; isReference(t.Table) && p.skip != "" && !p.absent {
 				return nil
 			}
 		}
@@ -118,6 +124,7 @@ func (e *Engine) applyStreamed(ctx context.Context, p *tabPlan, now time.Time, s
 		if err := e.db.UpdateFromSheet(ctx, func(tx *store.Tx) error { return e.applyRows(ctx, tx, p, now, st) }); err != nil {
 			return err
 		}
+		e.progressed()
 		if err := yield(ctx); err != nil {
 			return err
 		}
@@ -164,7 +171,7 @@ func yield(ctx context.Context) error {
 // recordSkip opens or resolves the skipped-tab problem of a tab.
 func (e *Engine) recordSkip(ctx context.Context, tx *store.Tx, p *tabPlan, now time.Time, st *Stats) error {
 	var current []store.Problem
-	if p.skip != "" {
+	if p.skip != "" && !p.absent {
 		st.Skipped++
 		current = []store.Problem{{Message: p.skip}}
 	}
@@ -172,7 +179,7 @@ func (e *Engine) recordSkip(ctx context.Context, tx *store.Tx, p *tabPlan, now t
 	switch {
 	case len(opened) > 0:
 		e.logEntry(ctx, tx, slog.LevelError, p.tab.Name, store.OpPull, "", "skipped", p.skip, now)
-	case p.skip != "":
+	case p.skip != "" && !p.absent:
 		e.log.Error(p.skip, "tab", p.tab.Name, "op", store.OpPull) // every cycle: it needs a person
 	case len(resolved) > 0:
 		e.log.Info("Tab can be read again", "tab", p.tab.Name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"shiftbot/internal/store"
 )
@@ -12,10 +13,12 @@ import (
 func bigShifts(n int) [][]any {
 	rows := make([][]any, 0, n+1)
 	rows = append(rows, shiftHeader)
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 1; i <= n; i++ {
-		day := 1 + i%28
-		rows = append(rows, []any{i, fmt.Sprintf("2026/10/%02d 17:00:00", day), 100 + i%20, fmt.Sprintf("Employee %d", i%20),
-			fmt.Sprintf("2026/10/%02d 09:00:00", day), fmt.Sprintf("2026/10/%02d 17:00:00", day), "8.00",
+		// As a sheet fills over two years: ids and dates rise together.
+		day := start.AddDate(0, 0, i*730/n).Format("2006/01/02")
+		rows = append(rows, []any{i, day + " 17:00:00", 100 + i%20, fmt.Sprintf("Employee %d", i%20),
+			day + " 09:00:00", day + " 17:00:00", "8.00",
 			"500.00", fmt.Sprintf("%d.00", i%700), fmt.Sprintf("%d.00", 500+i%700), "400.00", "10.00", "120.00", "40.00", "160.00"})
 	}
 	return rows

@@ -16,6 +16,7 @@ type Column struct {
 	Field    store.Field
 	Kind     Kind
 	Required bool // an empty cell rejects the row
+	Optional bool // the tab may lack the column altogether
 }
 
 // Tab is the codec of one spreadsheet tab (SPEC §2).
@@ -25,72 +26,136 @@ type Tab struct {
 	Columns []Column
 	// Keyed is false for DynamicRates, which is one table replaced as a whole.
 	Keyed bool
+	// Optional: the spreadsheet may lack the tab; that is no problem.
+	Optional bool
 }
 
-// Tabs returns the six tabs; the Shifts tab is named shiftsName and has one
+// ProductsTab is the tab listing the products (SPEC §11).
+const ProductsTab = "Products"
+
+// Tabs returns the tabs; the Shifts tab is named shiftsName and has one
 // column per product, in the order given.
 func Tabs(shiftsName string, products []string) []Tab {
 	shiftCols := []Column{
-		{"ID", store.ID, Int, true},
-		{"Date", store.Date, DateTime, true},
-		{"EmployeeId", store.EmployeeID, Int, true},
-		{"EmployeeName", store.EmployeeName, Text, false},
-		{"Clock in", store.ClockIn, DateTime, true},
-		{"Clock out", store.ClockOut, DateTime, true},
-		{"Worked hours/shift", store.WorkedHours, Decimal, false},
+		{"ID", store.ID, Int, true, false},
+		{"Date", store.Date, DateTime, true, false},
+		{"EmployeeId", store.EmployeeID, Int, true, false},
+		{"EmployeeName", store.EmployeeName, Text, false, false},
+		{"Clock in", store.ClockIn, DateTime, true, false},
+		{"Clock out", store.ClockOut, DateTime, true, false},
+		{"Worked hours/shift", store.WorkedHours, Decimal, false, false},
 	}
 	for _, p := range products {
-		shiftCols = append(shiftCols, Column{p, store.ProductField(p), Decimal, false})
+		shiftCols = append(shiftCols, Column{p, store.ProductField(p), Decimal, false, false})
 	}
 	shiftCols = append(shiftCols,
-		Column{"Total sales", store.TotalSales, Decimal, false},
-		Column{"Net sales", store.NetSales, Decimal, false},
-		Column{"%", store.CommissionPct, Decimal, false},
-		Column{"Total per hour", store.TotalPerHour, Decimal, false},
-		Column{"Commissions", store.Commissions, Decimal, false},
-		Column{"Total made", store.TotalMade, Decimal, false},
+		Column{"Total sales", store.TotalSales, Decimal, false, false},
+		Column{"Net sales", store.NetSales, Decimal, false, false},
+		Column{"%", store.CommissionPct, Decimal, false, false},
+		Column{"Total per hour", store.TotalPerHour, Decimal, false, false},
+		Column{"Commissions", store.Commissions, Decimal, false, false},
+		Column{"Total made", store.TotalMade, Decimal, false, false},
 	)
 	return []Tab{
 		{Name: "EmployeeSettings", Table: store.EmployeeSettings, Keyed: true, Columns: []Column{
-			{"EmployeeId", store.EmployeeID, Int, true},
-			{"Hourly wage", store.HourlyWage, Decimal, true},
-			{"Sales commission", store.SalesCommission, Percent, true},
+			{"EmployeeId", store.EmployeeID, Int, true, false},
+			{"Hourly wage", store.HourlyWage, Decimal, true, false},
+			{"Sales commission", store.SalesCommission, Percent, true, false},
 		}},
 		{Name: "DynamicRates", Table: store.DynamicRates, Columns: []Column{
-			{"Min Amount", store.MinAmount, Decimal, true},
-			{"Max Amount", store.MaxAmount, Decimal, true},
-			{"Percentage", store.Percentage, Percent, true},
+			{"Min Amount", store.MinAmount, Decimal, true, false},
+			{"Max Amount", store.MaxAmount, Decimal, true, false},
+			{"Percentage", store.Percentage, Percent, true, false},
 		}},
 		{Name: "Ranks", Table: store.Ranks, Keyed: true, Columns: []Column{
-			{"Rank Name", store.RankName, Text, true},
-			{"Min Amount", store.MinAmount, Decimal, true},
-			{"Max Amount", store.MaxAmount, Decimal, true},
-			{"Emoji", store.Emoji, Text, false},
-			{"Bonus 1", store.Bonus1, Text, false},
-			{"Bonus 2", store.Bonus2, Text, false},
-			{"Bonus 3", store.Bonus3, Text, false},
-			{"TEXT", store.RankText, Text, false},
+			{"Rank Name", store.RankName, Text, true, false},
+			{"Min Amount", store.MinAmount, Decimal, true, false},
+			{"Max Amount", store.MaxAmount, Decimal, true, false},
+			{"Emoji", store.Emoji, Text, false, false},
+			{"Bonus 1", store.Bonus1, Text, false, false},
+			{"Bonus 2", store.Bonus2, Text, false, false},
+			{"Bonus 3", store.Bonus3, Text, false, false},
+			{"TEXT", store.RankText, Text, false, false},
 		}},
 		{Name: shiftsName, Table: store.Shifts, Keyed: true, Columns: shiftCols},
 		{Name: "EmployeeRanks", Table: store.EmployeeRanks, Keyed: true, Columns: []Column{
-			{"EmployeeId", store.EmployeeID, Int, true},
-			{"Current Rank", store.CurrentRank, Text, false},
-			{"Previous Rank", store.PreviousRank, Text, false},
-			{"Month", store.Month, Int, true},
-			{"Year", store.Year, Int, true},
-			{"Notified", store.Notified, Bool, false},
-			{"Last Updated", store.LastUpdated, DateTime, false},
+			{"EmployeeId", store.EmployeeID, Int, true, false},
+			{"Current Rank", store.CurrentRank, Text, false, false},
+			{"Previous Rank", store.PreviousRank, Text, false, false},
+			{"Month", store.Month, Int, true, false},
+			{"Year", store.Year, Int, true, false},
+			{"Notified", store.Notified, Bool, false, false},
+			{"Last Updated", store.LastUpdated, DateTime, false, false},
+		}},
+		{Name: ProductsTab, Table: store.ProductCatalog, Optional: true, Columns: []Column{
+			{Header: "Product", Field: store.ProductName, Kind: Text, Required: true},
+			{Header: "Active", Field: store.Active, Kind: Bool, Optional: true},
 		}},
 		{Name: "ActiveBonuses", Table: store.ActiveBonuses, Keyed: true, Columns: []Column{
-			{"ID", store.ID, Int, true},
-			{"EmployeeId", store.EmployeeID, Int, true},
-			{"Bonus Type", store.BonusType, Text, true},
-			{"Value", store.BonusValue, Decimal, false},
-			{"Applied", store.Applied, Bool, false},
-			{"Shift ID", store.ShiftID, Int, false},
-			{"Created At", store.CreatedAt, DateTime, false},
+			{"ID", store.ID, Int, true, false},
+			{"EmployeeId", store.EmployeeID, Int, true, false},
+			{"Bonus Type", store.BonusType, Text, true, false},
+			{"Value", store.BonusValue, Decimal, false, false},
+			{"Applied", store.Applied, Bool, false, false},
+			{"Shift ID", store.ShiftID, Int, false, false},
+			{"Created At", store.CreatedAt, DateTime, false, false},
 		}},
 	}
+}
+
+// Resolve maps a header row for t, leaving out the optional columns the
+// tab does not have: the Tab returned is the codec for this header.
+func (t Tab) Resolve(header []any) (Tab, Header, error) {
+	present := map[string]bool{}
+	for _, c := range header {
+		present[strings.ToLower(strings.TrimSpace(text(c)))] = true
+	}
+	cols := t.Columns[:0:0]
+	for _, c := range t.Columns {
+		if !c.Optional || present[strings.ToLower(c.Header)] {
+			cols = append(cols, c)
+		}
+	}
+	t.Columns = cols
+	h, err := t.MapHeader(header)
+	return t, h, err
+}
+
+// products are the product names of a Shifts codec, in column order.
+func (t Tab) products() []string {
+	var out []string
+	for _, c := range t.Columns {
+		if p, ok := store.ProductOf(c.Field); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// withProducts is the Shifts codec t with one column per product instead.
+func (t Tab) withProducts(products []string) Tab {
+	var cols []Column
+	done := false
+	for _, c := range t.Columns {
+		if _, ok := store.ProductOf(c.Field); ok {
+			if !done {
+				for _, p := range products {
+					cols = append(cols, Column{Header: p, Field: store.ProductField(p), Kind: Decimal})
+				}
+				done = true
+			}
+			continue
+		}
+		if c.Field == store.TotalSales && !done { // no product columns before: they go before the totals
+			for _, p := range products {
+				cols = append(cols, Column{Header: p, Field: store.ProductField(p), Kind: Decimal})
+			}
+			done = true
+		}
+		cols = append(cols, c)
+	}
+	t.Columns = cols
+	return t
 }
 
 // Header is a tab's header row resolved to column positions.
@@ -217,28 +282,33 @@ func (t Tab) IsTableRow(h Header, row []any) bool {
 // KeyOf reads only the key cells of a raw row: what the pull needs of a row
 // it recognises as unchanged. ok is false if a key cell is unreadable.
 func (t Tab) KeyOf(h Header, row []any) (key string, ok bool) {
-	v := make(store.Values, len(t.Table.Key))
-	for _, c := range t.Columns {
-		if !isKey(t.Table, c.Field) {
-			continue
+	var parts [3]string
+	for i, k := range t.Table.Key {
+		c, found := t.column(k)
+		if !found || i >= len(parts) {
+			return "", false
 		}
-		s, err := Canonical(c.Kind, cellAt(row, h.pos[c.Field]))
+		s, err := Canonical(c.Kind, cellAt(row, h.pos[k]))
 		if err != nil || s == "" {
 			return "", false
 		}
-		v[c.Field] = s
+		parts[i] = s
 	}
-	return t.Table.KeyOf(v), true
+	if len(t.Table.Key) == 1 {
+		return parts[0], true
+	}
+	return strings.Join(parts[:len(t.Table.Key)], store.KeySep), true
 }
 
-func isKey(t store.Table, f store.Field) bool {
-	for _, k := range t.Key {
-		if k == f {
-			return true
+func (t Tab) column(f store.Field) (Column, bool) {
+	for _, c := range t.Columns {
+		if c.Field == f {
+			return c, true
 		}
 	}
-	return false
+	return Column{}, false
 }
+
 
 // HasKey reports whether every key field of v is filled.
 func (t Tab) HasKey(v store.Values) bool {
@@ -281,20 +351,25 @@ func RowDigest(row []any) store.Digest {
 	for n > 0 && blank(row[n-1]) && !isSpaces(row[n-1]) {
 		n--
 	}
-	d := xxhash.New()
+	var d xxhash.Digest
+	d.Reset()
 	var buf [9]byte
 	for _, c := range row[:n] {
 		switch v := c.(type) {
 		case nil:
-			d.Write([]byte{0})
+			buf[0] = 0
+			d.Write(buf[:1])
 		case string:
-			if v == "" {
-				d.Write([]byte{0}) // an empty string is an empty cell
+			if v == "" { // an empty string is an empty cell
+				buf[0] = 0
+				d.Write(buf[:1])
 				continue
 			}
-			d.Write([]byte{1})
+			buf[0] = 1
+			d.Write(buf[:1])
 			d.WriteString(v)
-			d.Write([]byte{0xff})
+			buf[0] = 0xff
+			d.Write(buf[:1])
 		case float64:
 			buf[0] = 2
 			b := math.Float64bits(v)
@@ -303,15 +378,17 @@ func RowDigest(row []any) store.Digest {
 			}
 			d.Write(buf[:])
 		case bool:
+			buf[0] = 4
 			if v {
-				d.Write([]byte{3})
-			} else {
-				d.Write([]byte{4})
+				buf[0] = 3
 			}
+			d.Write(buf[:1])
 		default:
-			d.Write([]byte{5})
+			buf[0] = 5
+			d.Write(buf[:1])
 			d.WriteString(fmt.Sprint(v))
-			d.Write([]byte{0xff})
+			buf[0] = 0xff
+			d.Write(buf[:1])
 		}
 	}
 	return store.Digest(d.Sum64())

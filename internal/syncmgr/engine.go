@@ -77,10 +77,16 @@ type Engine struct {
 	db    *store.DB
 	sh    Spreadsheet
 	tabs  []Tab
+	// fallback are the configured products (PRODUCTS): the Shifts columns
+	// while the Products tab is missing, and never dropped (engine.products).
+	fallback []string
 	log   *slog.Logger
 	now   func() time.Time
 	hold  time.Duration
 	chunk int
+	// progress is called after each committed transaction and answered
+	// request of a cycle (the Runner feeds the watchdog with it).
+	progress func()
 }
 
 // NewEngine builds an engine for the given tabs (Tabs).
@@ -88,7 +94,22 @@ func NewEngine(db *store.DB, sh Spreadsheet, tabs []Tab, log *slog.Logger) *Engi
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{db: db, sh: sh, tabs: tabs, log: log, now: time.Now, hold: DefaultHold, chunk: DefaultChunk}
+	e := &Engine{db: db, sh: sh, tabs: tabs, log: log, now: time.Now, hold: DefaultHold, chunk: DefaultChunk}
+	for _, t := range tabs {
+		if t.Table.Name == store.Shifts.Name {
+			e.fallback = t.products()
+		}
+	}
+	return e
+}
+
+// SetProgress sets what is called when a cycle makes progress.
+func (e *Engine) SetProgress(f func()) { e.progress = f }
+
+func (e *Engine) progressed() {
+	if e.progress != nil {
+		e.progress()
+	}
 }
 
 // SetClock replaces the clock the engine judges write ages by (tests).

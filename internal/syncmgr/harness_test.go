@@ -67,6 +67,7 @@ func seedSheets(emu *sheetsemu.Server) {
 	emu.SetTab(sheetID, "ActiveBonuses", [][]any{
 		{"ID", "EmployeeId", "Bonus Type", "Value", "Applied", "Shift ID", "Created At"},
 	})
+	emu.SetTab(sheetID, "Products", [][]any{{"Product", "Active"}, {"Model A", "TRUE"}, {"Model B", "TRUE"}})
 }
 
 func newHarness(t testing.TB) *harness {

@@ -24,6 +24,7 @@ import (
 type tabPlan struct {
 	tab    Tab
 	skip   string // why the tab is not synced this cycle; "" if it is
+	absent bool   // an optional tab the spreadsheet does not have: not a problem
 	header Header
 	rows   [][]any // raw data rows: rows[i] is sheet row i+2
 	fmtd   [][]any // the same rows as displayed, for percent columns; nil if not read
@@ -135,6 +136,7 @@ func (e *Engine) pull(ctx context.Context, st *Stats) (map[string]*tabPlan, erro
 	if err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
 	}
+	e.progressed()
 	if values == nil {
 		// The same response as the last pull, with nothing local to push.
 		st.Rejected, err = e.db.CountOpenProblems(ctx, store.ProblemReject)
@@ -143,11 +145,18 @@ func (e *Engine) pull(ctx context.Context, st *Stats) (map[string]*tabPlan, erro
 	now := e.now()
 	plans := make(map[string]*tabPlan, len(e.tabs))
 	var needFormat []*tabPlan
+	products := e.products(values[ProductsTab])
 	for _, t := range e.tabs {
+		if t.Table.Name == store.Shifts.Name {
+			t = t.withProducts(products)
+		}
 		p := &tabPlan{tab: t}
 		plans[t.Name] = p
 		rows := values[t.Name]
 		switch {
+		case slices.Contains(missing, t.Name) && t.Optional:
+			p.skip, p.absent = "tab missing from the spreadsheet", true
+			continue
 		case slices.Contains(missing, t.Name):
 			p.skip = "tab missing from the spreadsheet; local data kept"
 			continue
@@ -155,7 +164,12 @@ func (e *Engine) pull(ctx context.Context, st *Stats) (map[string]*tabPlan, erro
 			p.skip = "tab has no header row; local data kept"
 			continue
 		}
-		if p.header, err = t.MapHeader(rows[0]); err != nil {
+		if t.Table.Name == store.Shifts.Name {
+			if rows[0], err = e.addProductColumns(ctx, t, rows[0]); err != nil {
+				return nil, fmt.Errorf("pull: %w", err)
+			}
+		}
+		if p.tab, p.header, err = t.Resolve(rows[0]); err != nil {
 			p.skip = err.Error() + "; local data kept"
 			continue
 		}
@@ -180,8 +194,9 @@ func (e *Engine) pull(ctx context.Context, st *Stats) (map[string]*tabPlan, erro
 	if err := e.readFormatted(ctx, needFormat); err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
 	}
-	for _, t := range e.tabs {
-		p := plans[t.Name]
+	for _, name := range names {
+		p := plans[name]
+		t := p.tab
 		if p.skip != "" || p.unchanged {
 			continue
 		}
@@ -207,6 +222,76 @@ func (e *Engine) pull(ctx context.Context, st *Stats) (map[string]*tabPlan, erro
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	return plans, nil
+}
+
+// products are the Shifts tab's product columns this cycle: every product
+// of the Products tab, active or not (an inactive one keeps its column),
+// then those configured (PRODUCTS) that it lacks, so a product never loses
+// its column because the tab is missing or a row was removed.
+func (e *Engine) products(rows [][]any) []string {
+	out := slices.Clone(e.fallback)
+	if len(rows) == 0 {
+		return out
+	}
+	var cat Tab
+	for _, t := range e.tabs {
+		if t.Name == ProductsTab {
+			cat = t
+		}
+	}
+	cat, h, err := cat.Resolve(rows[0])
+	if err != nil {
+		return out
+	}
+	var listed []string
+	for i, raw := range rows[1:] {
+		if v, rej := cat.Decode(h, raw, nil, i+2); rej == nil && !slices.Contains(listed, v[store.ProductName]) {
+			listed = append(listed, v[store.ProductName])
+		}
+	}
+	for _, p := range out {
+		if !slices.Contains(listed, p) {
+			listed = append(listed, p)
+		}
+	}
+	return listed
+}
+
+// addProductColumns writes, at the end of the Shifts header, a column for
+// each product the header lacks (a product the admin just added), and
+// returns the header as it is now. It checks first that the header is still
+// the one the pull read, so it never writes over a column the admin added
+// meanwhile.
+func (e *Engine) addProductColumns(ctx context.Context, t Tab, header []any) ([]any, error) {
+	present := map[string]bool{}
+	for _, c := range header {
+		present[strings.ToLower(strings.TrimSpace(text(c)))] = true
+	}
+	var add []any
+	for _, p := range t.products() {
+		if !present[strings.ToLower(p)] {
+			add = append(add, p)
+		}
+	}
+	if len(add) == 0 {
+		return header, nil
+	}
+	width := len(header)
+	err := e.sh.BatchUpdate(ctx, func(ctx context.Context) ([]sheets.ValueRange, error) {
+		got, err := e.sh.GetRanges(ctx, []string{sheets.Span(t.Name, 1, 0, 1, max(width, 1)-1)}, false)
+		if err != nil {
+			return nil, err
+		}
+		if len(got[0]) == 0 || fmt.Sprint(got[0][0]) != fmt.Sprint(header) {
+			return nil, fmt.Errorf("the %s header changed while it was read; adding product columns next cycle", t.Name)
+		}
+		return []sheets.ValueRange{{Range: sheets.Span(t.Name, 1, width, 1, width+len(add)-1), Values: [][]any{add}}}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add product columns to %s: %w", t.Name, err)
+	}
+	e.log.Info("Added a column for each new product at the end of the header", "tab", t.Name, "products", add)
+	return append(slices.Clone(header), add...), nil
 }
 
 // statePullDigest names the digest of the last pull's whole response, kept
@@ -458,9 +543,13 @@ func (e *Engine) planChanges(ctx context.Context, p *tabPlan, limit int) error {
 		key := p.keys[i]
 		s, known := p.sums[key]
 		if known && s.SheetDigest == p.raws[i] {
+			p.release(i, s)
 			continue // the sheet row is as it was when base was taken from it
 		}
 		v, rej := t.Decode(p.header, p.rows[i], p.fmtRow(i), i+2)
+		if !known {
+			p.release(i, s)
+		}
 		switch {
 		case rej != nil:
 			p.reject(rej, p.raws[i])
@@ -482,6 +571,16 @@ func (e *Engine) planChanges(ctx context.Context, p *tabPlan, limit int) error {
 		}
 	}
 	return e.repairOwnWrites(ctx, p)
+}
+
+// release drops the raw cells of row i once the pull is done with them, if
+// the push will not need them (no local change waits for that row): a large
+// pull then never holds a whole tab of cells to its end. A row the bot
+// changes meanwhile is pushed by the next cycle.
+func (p *tabPlan) release(i int, s store.Summary) {
+	if !s.Pending && !s.Sent {
+		p.rows[i] = nil
+	}
 }
 
 func isEmptyRow(row []any) bool {

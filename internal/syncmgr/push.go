@@ -92,11 +92,12 @@ func (e *Engine) push(ctx context.Context, plans map[string]*tabPlan, st *Stats)
 		rows := appends[t.Name]
 		for len(rows) > 0 {
 			n := min(len(rows), MaxAppendRows)
-			if err := e.appendRows(ctx, t, plans[t.Name].header, rows[:n]); err != nil {
+			if err := e.appendRows(ctx, plans[t.Name].tab, plans[t.Name].header, rows[:n]); err != nil {
 				return err
 			}
 			st.Pushed += n
 			rows = rows[n:]
+			e.progressed()
 		}
 	}
 	return nil
@@ -107,6 +108,9 @@ func (e *Engine) push(ctx context.Context, plans map[string]*tabPlan, st *Stats)
 // returned with none, to be marked synced).
 func diffRow(p *tabPlan, i int, key string, values store.Values) *rowWrite {
 	t := p.tab
+	if p.rows[i] == nil {
+		return nil // released by the pull (the row changed locally since): next cycle
+	}
 	have, rej := t.Decode(p.header, p.rows[i], p.fmtRow(i), i+2)
 	if rej != nil {
 		return nil
@@ -215,6 +219,7 @@ func (e *Engine) writeRows(ctx context.Context, plans map[string]*tabPlan, write
 	if err != nil {
 		return fmt.Errorf("push updates: %w", err)
 	}
+	e.progressed()
 	// Rows whose cells already matched, and rows just written, are synced.
 	var synced []*rowWrite
 	for _, w := range writes {

@@ -79,9 +79,12 @@ func TestPythonLayoutFullPullRejectsNothingAndWritesNothing(t *testing.T) {
 	if st.Rejected != 0 || st.Skipped != 0 || st.Pushed != 0 || st.Conflicts != 0 || st.Renumbered != 0 {
 		t.Fatalf("first pull: %v\nlogs:\n%s", st, h.logs)
 	}
-	// 4 settings + 4 rates + 6 ranks + 5 shifts + 5 rank records + 4 bonuses
-	if st.Pulled != 28 || st.Requests != 1 {
-		t.Errorf("first pull: %v; want 28 rows taken in one request", st)
+	// 4 settings + 4 rates + 6 ranks + 5 shifts + 5 rank records + 4 bonuses.
+	// The Python version had no Products tab: learning that costs the first
+	// pull a spreadsheets.get and a second read; the tab is not asked for
+	// again for a while (PRODUCTS stands in for it).
+	if st.Pulled != 28 || st.Requests != 3 {
+		t.Errorf("first pull: %v; want 28 rows taken in three requests", st)
 	}
 	if got := h.emu.Count("batchUpdate") + h.emu.Count("append") + h.emu.Count("update") + h.emu.Count("clear"); got != 0 {
 		t.Errorf("%d writes to Sheets during a pull", got)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"shiftbot/internal/store"
@@ -18,9 +19,12 @@ const (
 	// A stop signal lets the cycle in hand finish for at most this long, well
 	// inside systemd's 30 s stop timeout (SPEC §8).
 	DefaultStopGrace = 20 * time.Second
-	// DefaultCycleTimeout bounds a whole cycle, well inside the unit's
-	// WatchdogSec. Cutting a cycle short is safe: an append whose outcome is
-	// unknown is settled by the next pull.
+	// DefaultCycleTimeout cuts short a cycle that has made no progress (no
+	// request answered, no transaction committed) for this long, well
+	// inside the unit's WatchdogSec; a cycle that makes progress, like a
+	// first import of 50,000 rows on a throttled Pi, feeds the watchdog and
+	// goes on. Cutting a cycle short is safe: what it committed stays, and
+	// an append whose outcome is unknown is settled by the next pulls.
 	DefaultCycleTimeout = 90 * time.Second
 
 	// Prompt push (SPEC §3): a cycle within DefaultPushDelay of new local
@@ -68,6 +72,8 @@ type Runner struct {
 	PromptsPerMinute int
 	PollEvery        time.Duration
 	Clock            Clock
+
+	lastProgress atomic.Int64 // unix ns of the engine's last sign of progress
 
 	cycle  int // number of the last cycle, across restarts
 	ran    int // cycles this process ran
@@ -178,6 +184,7 @@ func (r *Runner) pendingSummary(ctx context.Context) string {
 // A stop while a cycle runs lets that cycle finish, within StopGrace.
 func (r *Runner) Run(ctx context.Context) error {
 	r.defaults()
+	r.Engine.SetProgress(r.progressed)
 	r.recordInterval(ctx)
 	consecutive := 0
 	for {
@@ -207,6 +214,7 @@ func (r *Runner) Run(ctx context.Context) error {
 // Once runs one cycle (--once); a stop signal lets it finish like Run does.
 func (r *Runner) Once(ctx context.Context) error {
 	r.defaults()
+	r.Engine.SetProgress(r.progressed)
 	r.recordInterval(ctx)
 	return r.graceful(ctx, r.Cycle)
 }
@@ -245,26 +253,47 @@ func (r *Runner) defaults() {
 }
 
 // graceful runs fn with a context that outlives ctx by at most StopGrace,
-// and ends after CycleTimeout in any case.
+// and ends when the cycle has made no progress for CycleTimeout.
 func (r *Runner) graceful(ctx context.Context, fn func(context.Context) error) error {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.CycleTimeout)
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	r.lastProgress.Store(time.Now().UnixNano())
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
-		select {
-		case <-done:
-			return
-		case <-ctx.Done():
-		}
-		r.Log.Info("Stop requested: finishing the cycle in hand")
-		select {
-		case <-done:
-		case <-r.Clock.After(r.StopGrace):
-			cancel()
+		tick := time.NewTicker(min(time.Second, r.CycleTimeout))
+		defer tick.Stop()
+		stop := ctx.Done()
+		var grace <-chan time.Time
+		for {
+			select {
+			case <-done:
+				return
+			case <-stop:
+				r.Log.Info("Stop requested: finishing the cycle in hand")
+				stop, grace = nil, r.Clock.After(r.StopGrace)
+			case <-grace:
+				cancel()
+				return
+			case <-tick.C:
+				if time.Since(time.Unix(0, r.lastProgress.Load())) > r.CycleTimeout {
+					r.Log.Error(fmt.Sprintf("Cycle made no progress for %s: cutting it short", r.CycleTimeout))
+					cancel()
+					return
+				}
+			}
 		}
 	}()
 	return fn(cctx)
+}
+
+// progressed is the engine's sign of progress within a cycle: it feeds the
+// watchdog, at most once a second, and keeps the cycle from being cut short.
+func (r *Runner) progressed() {
+	now := time.Now().UnixNano()
+	if prev := r.lastProgress.Swap(now); now-prev >= int64(time.Second) {
+		r.notify("WATCHDOG=1")
+	}
 }
 
 // idle waits for the next cycle, feeding the watchdog meanwhile: the

@@ -148,3 +148,39 @@ func TestPruningKeepsConflictsDeletionsAndRenumberings(t *testing.T) {
 		t.Errorf("%d pull entries kept, want at most %d", len(e), store.KeepLog)
 	}
 }
+
+// A product the admin adds to the Products tab is in the catalog after one
+// cycle, gets a Shifts column at the end of the header, and a shift with it
+// lands in that column (SPEC §11).
+func TestAProductAddedInTheSheetGetsItsColumnAndItsShifts(t *testing.T) {
+	h := newHarness(t)
+	h.cycle()
+	h.emu.SetTab(sheetID, "Products", [][]any{{"Product", "Active"}, {"Model A", true}, {"Model B", false}, {"Model C", ""}})
+	h.cycle()
+	ctx := context.Background()
+	cat, _ := h.db.AllRows(ctx, store.ProductCatalog)
+	var names []string
+	for _, r := range cat {
+		names = append(names, r.Values[store.ProductName]+"="+r.Values[store.Active])
+	}
+	if got := strings.Join(names, ","); got != "Model A=true,Model B=false,Model C=" {
+		t.Errorf("catalog = %s", got)
+	}
+	header := h.sheet("Shifts")[0]
+	if header[len(header)-1] != "Model C" || len(header) != len(shiftHeader)+1 {
+		t.Fatalf("Shifts header = %v, want Model C added at the end", header)
+	}
+	v := newShift(3, 101)
+	v[store.ProductField("Model C")] = "300.00"
+	h.botWrite(store.Shifts, v)
+	h.cycle()
+	row := rowsWithID(h.sheet("Shifts"), "3")[0]
+	if got := row[len(header)-1]; got != "300.00" {
+		t.Errorf("Model C cell of shift 3 = %q, want 300.00 (row %v)", got, row)
+	}
+	// An inactive product keeps its column; the next cycles add nothing.
+	h.cycle()
+	if again := h.sheet("Shifts")[0]; len(again) != len(header) {
+		t.Errorf("header grew again: %v", again)
+	}
+}
