@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the writer that measures lock waits opens its own connection
 
 	"shiftbot/internal/store"
+	"shiftbot/internal/telegramfake"
 )
 
 // The worker's unit caps it at CPUQuota=10% of a Raspberry Pi 4 core, about
@@ -55,29 +58,99 @@ func BenchmarkPiBudget(b *testing.B) {
 						b.Fatal(err)
 					}
 					db.Close()
-					first, firstWait := timedOnce(b, w, prefix)
-					unchanged, unchangedWait := timedOnce(b, w, prefix)
+					bot := startBot(b, w)
+					first, firstWait := timedOnce(b, w, prefix, bot)
+					unchanged, unchangedWait := timedOnce(b, w, prefix, bot)
 					for j := range 500 {
 						rows[1+j*(n/500)][3] = fmt.Sprintf("Renamed %d", j)
 					}
 					w.emu.SetTab(sheetID, "Shifts", rows)
-					changed, changedWait := timedOnce(b, w, prefix)
+					changed, changedWait := timedOnce(b, w, prefix, bot)
 					b.ReportMetric(first.Seconds(), "first-import-s")
 					b.ReportMetric(firstWait.Seconds(), "first-import-max-lock-wait-s")
 					b.ReportMetric(unchanged.Seconds(), "unchanged-s")
 					b.ReportMetric(unchangedWait.Seconds(), "unchanged-max-lock-wait-s")
 					b.ReportMetric(changed.Seconds(), "changed500-s")
 					b.ReportMetric(changedWait.Seconds(), "changed500-max-lock-wait-s")
+					b.ReportMetric(bot.worst().Seconds(), "bot-max-reply-s")
+					bot.kill()
 				}
 			})
 		}
 	}
 }
 
+// botProbe is the real bot (not throttled) on the worker's database, and a
+// user pressing on: its longest wait for a reply while pulls run.
+type botProbe struct {
+	fake *telegramfake.Server
+	user telegramfake.User
+	mu   sync.Mutex
+	max  time.Duration
+	stop chan struct{}
+	done chan struct{}
+	kill func()
+}
+
+func startBot(b *testing.B, w *worker) *botProbe {
+	const token = "777000:PI-BUDGET"
+	fake := telegramfake.New(token)
+	srv := httptest.NewServer(fake)
+	c := exec.Command(filepath.Join(binDir, "bot"), "--db-path", w.db, "--log-file", "-")
+	c.Dir = w.dir
+	c.Env = append(os.Environ(), "BOT_TOKEN="+token, "TELEGRAM_API_ENDPOINT="+srv.URL, "PRODUCTS=Model A,Model B")
+	if err := c.Start(); err != nil {
+		b.Fatal(err)
+	}
+	p := &botProbe{fake: fake, user: telegramfake.User{ID: 4242, FirstName: "Pi"}}
+	p.kill = func() { c.Process.Kill(); c.Wait(); fake.Close(); srv.Close() }
+	return p
+}
+
+// run sends /start every 200 ms until stopped, recording each reply's wait.
+func (p *botProbe) run() {
+	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(p.done)
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			last := 0
+			if m := p.fake.Messages(p.user.ID); len(m) > 0 {
+				last = m[len(m)-1].ID
+			}
+			start := time.Now()
+			p.fake.SendText(p.user, "/start")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_, err := p.fake.WaitFor(ctx, p.user.ID, func(m telegramfake.Message) bool { return m.ID > last })
+			cancel()
+			d := time.Since(start)
+			if err != nil {
+				d = 30 * time.Second
+			}
+			p.mu.Lock()
+			p.max = max(p.max, d)
+			p.mu.Unlock()
+		}
+	}()
+}
+
+func (p *botProbe) halt() { close(p.stop); <-p.done }
+
+func (p *botProbe) worst() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.max
+}
+
 // timedOnce runs `syncworker --once` (under prefix, the quota tool) while
-// a writer commits a small write every 20 ms, and returns how long the
-// worker took and the longest the writer waited for the lock.
-func timedOnce(b *testing.B, w *worker, prefix []string) (took, maxWait time.Duration) {
+// a writer commits a small write every 20 ms and the bot answers a user,
+// and returns how long the worker took and the longest the writer waited
+// for the lock.
+func timedOnce(b *testing.B, w *worker, prefix []string, bot *botProbe) (took, maxWait time.Duration) {
 	b.Helper()
 	args := append(append([]string{}, prefix...), binary(), "--db-path", w.db, "--log-file", "-", "--once")
 	c := w.cmd()
@@ -96,11 +169,13 @@ func timedOnce(b *testing.B, w *worker, prefix []string) (took, maxWait time.Dur
 		defer wg.Done()
 		waits = measureWrites(b, w.db, stop)
 	}()
+	bot.run()
 	start := time.Now()
 	err := c.Run()
 	took = time.Since(start)
 	close(stop)
 	wg.Wait()
+	bot.halt()
 	if err != nil {
 		b.Fatalf("syncworker --once: %v\n%s", err, w.stdout)
 	}

@@ -309,7 +309,6 @@ func (t Tab) column(f store.Field) (Column, bool) {
 	return Column{}, false
 }
 
-
 // HasKey reports whether every key field of v is filled.
 func (t Tab) HasKey(v store.Values) bool {
 	if !t.Keyed {

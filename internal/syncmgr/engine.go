@@ -74,16 +74,16 @@ const (
 
 // Engine runs sync cycles between one spreadsheet and one database.
 type Engine struct {
-	db    *store.DB
-	sh    Spreadsheet
-	tabs  []Tab
+	db   *store.DB
+	sh   Spreadsheet
+	tabs []Tab
 	// fallback are the configured products (PRODUCTS): the Shifts columns
 	// while the Products tab is missing, and never dropped (engine.products).
 	fallback []string
-	log   *slog.Logger
-	now   func() time.Time
-	hold  time.Duration
-	chunk int
+	log      *slog.Logger
+	now      func() time.Time
+	hold     time.Duration
+	chunk    int
 	// progress is called after each committed transaction and answered
 	// request of a cycle (the Runner feeds the watchdog with it).
 	progress func()
