@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"shiftbot/internal/hybrid"
 	"shiftbot/internal/store"
@@ -33,6 +35,14 @@ func describe(p store.Problem) string {
 		return p.Kind + " in tab " + p.Tab + ": " + p.Message
 	}
 	return p.Kind + ": " + p.Message
+}
+
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // problemLine is the alert for a problem that started.

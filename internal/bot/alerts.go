@@ -271,7 +271,7 @@ func (b *Bot) digestFor(ctx context.Context, tx *store.Tx, admin int64, now time
 		case p.Kind == store.ProblemConflict: // an event: it has no end to announce
 			n.lines = append(n.lines, problemLine(p))
 		default: // started and ended since the last digest
-			n.lines = append(n.lines, problemLine(p)+"\n   ✅ Fixed since.")
+			n.lines = append(n.lines, "⚠️ "+upperFirst(describe(p))+"\n   ✅ Fixed since.")
 		}
 	}
 	keys := make([]string, 0, len(told))

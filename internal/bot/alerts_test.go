@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"shiftbot/internal/store"
 	"shiftbot/internal/telegramfake"
 	"shiftbot/internal/testutil"
 )
@@ -117,4 +118,64 @@ func waitFor(t *testing.T, e *env, u telegramfake.User, s string) telegramfake.M
 	t.Helper()
 	testutil.WaitFor(t, 10*time.Second, func() bool { return e.count(u, s) > 0 })
 	return e.lastWith(u, s)
+}
+
+// At most one digest a minute per admin: what starts meanwhile waits and
+// goes out together; a problem that starts and ends in between is told as
+// both at once.
+func TestOneDigestAMinute(t *testing.T) {
+	e := newEnv(t, withAdmins(olga))
+	e.say(olga, "/start")
+	set := func(kind, tab string, msgs ...string) {
+		t.Helper()
+		var ps []store.Problem
+		for _, m := range msgs {
+			ps = append(ps, store.Problem{Subject: m, Message: m})
+		}
+		if err := e.db.Update(t.Context(), func(tx *store.Tx) error {
+			_, _, err := tx.SetProblems(t.Context(), kind, tab, ps, e.clock.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recentSuccess(t, e)
+	set(store.ProblemSkippedTab, "Ranks", "tab missing from the spreadsheet; local data kept")
+	e.alerts()
+	if n := e.count(olga, "Sync problems"); n != 1 {
+		t.Fatalf("%d digests, want the first at once:\n%s", n, e.transcript(olga))
+	}
+	e.clock.Add(10 * time.Second)
+	set(store.ProblemHeldAppends, "Shifts", "tab Shifts is empty but had synced rows")
+	set(store.ProblemReject, "Ranks", `tab Ranks row 4 column "Min Amount": not a number (value "lots")`)
+	e.alerts()
+	e.clock.Add(20 * time.Second)
+	set(store.ProblemReject, "Ranks") // fixed before the next digest
+	e.alerts()
+	if n := e.count(olga, "Sync problems"); n != 1 {
+		t.Fatalf("a second digest within the minute:\n%s", e.transcript(olga))
+	}
+	e.clock.Add(30 * time.Second)
+	waitFor(t, e, olga, "is empty but had synced rows") // the watcher's own pass, once the minute is over
+	second := e.last(olga)
+	if !strings.Contains(second.Text, `(value "lots")`+"\n   ✅ Fixed since.") || strings.Count(second.Text, "⚠️") != 2 {
+		t.Errorf("the second digest:\n%s", second.Text)
+	}
+	e.alerts()
+	if n := e.count(olga, "Sync problems"); n != 2 {
+		t.Errorf("%d digests, want 2:\n%s", n, e.transcript(olga))
+	}
+}
+
+// recentSuccess records a successful worker cycle at the clock's time, so
+// the bot does not take the worker for dead.
+func recentSuccess(t *testing.T, e *env) {
+	t.Helper()
+	id, err := e.db.StartRun(t.Context(), 1, e.clock.Now())
+	if err == nil {
+		err = e.db.FinishRun(t.Context(), store.Run{ID: id, Cycle: 1, Ended: e.clock.Now(), OK: true})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
