@@ -182,3 +182,42 @@ func TestStatisticsShowTheWayToTheNextRank(t *testing.T) {
 		t.Fatalf("statistics at the top: %q", m.Text)
 	}
 }
+
+// End to end with the real worker: a product the admin adds to the Products
+// tab is a button after one cycle, with neither daemon restarted; one set
+// inactive is not; a shift with the new product lands in its column.
+func TestProductAddedInTheSheetIsOfferedAfterOneCycle(t *testing.T) {
+	e := newEnv(t, notPulled)
+	w := newWorker(t, e)
+	w.run()
+	e.toFinish(anna, "Today", "9 AM", "5 PM")
+	if got := buttonLabels(e.last(anna)); got != "Model A Model B Model C Model D ⬅️ Back" {
+		t.Fatalf("from the Products tab --init-sheets wrote: %s", got)
+	}
+	tab := w.emu.TabStrings(sheetID, "Products")
+	rows := [][]any{}
+	for _, r := range tab {
+		row := []any{}
+		for _, c := range r {
+			row = append(row, c)
+		}
+		rows = append(rows, row)
+	}
+	rows[3][1] = "FALSE" // Model C
+	rows = append(rows, []any{"Model E", "TRUE"})
+	w.emu.SetTab(sheetID, "Products", rows)
+	w.run()
+	e.press(anna, "⬅️ Back")
+	e.pickHour(anna, "5 PM")
+	if got := buttonLabels(e.last(anna)); got != "Model A Model B Model D Model E ⬅️ Back" {
+		t.Fatalf("after one cycle: %s", got)
+	}
+	e.press(anna, "Model E")
+	e.say(anna, "750")
+	e.press(anna, "Finish shift")
+	w.run()
+	sheet := w.sheetRows("Shifts")
+	if len(sheet) != 1 || sheet[0]["Model E"] != "750.00" || sheet[0]["Total sales"] != "750.00" {
+		t.Fatalf("the sheet's shift: %v", sheet)
+	}
+}

@@ -68,10 +68,10 @@ func (s *Service) OfferedProducts(ctx context.Context, tx *store.Tx) ([]string, 
 	return out, nil
 }
 
-// productColumns are the Shifts tab's product columns as far as the bot can
-// know them: every catalog product, inactive ones included (their columns
-// stay, SPEC §11), else PRODUCTS; then any other product the shifts sold,
-// by name.
+// productColumns are the Shifts tab's product columns as the worker lays
+// them out: every catalog product, inactive ones included (their columns
+// stay, SPEC §11), then those of PRODUCTS the catalog lacks; then any other
+// product the shifts sold (a column the admin made), by name.
 func (s *Service) productColumns(ctx context.Context, tx *store.Tx, shifts []Shift) ([]string, error) {
 	cat, err := s.catalog(ctx, tx)
 	if err != nil {
@@ -81,8 +81,10 @@ func (s *Service) productColumns(ctx context.Context, tx *store.Tx, shifts []Shi
 	for _, p := range cat {
 		out = append(out, p.name)
 	}
-	if len(out) == 0 {
-		out = slices.Clone(s.cfg.Products)
+	for _, p := range s.cfg.Products {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
 	}
 	var extra []string
 	for _, sh := range shifts {
