@@ -46,8 +46,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	defer db.Close()
 
 	svc := hybrid.New(hybrid.Config{Products: cfg.Products, CommissionRate: cfg.CommissionRate, Location: cfg.Location})
-	b := bot.New(db, svc, bot.Config{Token: cfg.BotToken, Endpoint: cfg.TelegramEndpoint, Log: log, Checkpoint: db.Checkpoint})
-	log.Info("Bot starting", "version", version, "db", *dbPath, "products", len(cfg.Products), "timezone", cfg.Location.String())
+	b := bot.New(db, svc, bot.Config{Token: cfg.BotToken, Endpoint: cfg.TelegramEndpoint, Log: log, Checkpoint: db.Checkpoint,
+		Admins: cfg.AdminIDs})
+	log.Info("Bot starting", "version", version, "db", *dbPath, "products", len(cfg.Products), "timezone", cfg.Location.String(),
+		"admins", len(cfg.AdminIDs))
 	if err := b.Run(ctx); err != nil {
 		log.Error("Bot exiting", "err", err)
 		if errors.Is(err, bot.ErrTokenRejected) {

@@ -60,6 +60,7 @@ func TestConfigurationErrorsExit2NamingTheVariable(t *testing.T) {
 		{append(base, "TELEGRAM_API_ENDPOINT=localhost:8081"), "TELEGRAM_API_ENDPOINT"},
 		{append(base, "COMMISSION_RATE=1.5"), "COMMISSION_RATE"},
 		{append(base, "USE_FIXED_UTC_MINUS_5=perhaps"), "USE_FIXED_UTC_MINUS_5"},
+		{append(base, "ADMIN_IDS=123456789,@boss"), "ADMIN_IDS"},
 	} {
 		c, out := command(t, t.TempDir(), tc.env)
 		code := exitCode(t, c.Run())

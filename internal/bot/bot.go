@@ -68,17 +68,27 @@ type Config struct {
 	ChatInterval   time.Duration // between messages to one chat, after a short burst
 	GlobalRate     int           // messages a second, all chats together
 	DrainTimeout   time.Duration // how long a stop keeps delivering what is due
+
+	// Admins are the Telegram user ids of ADMIN_IDS (SPEC §11): they get
+	// the admin commands and the problem alerts (admin.go, alerts.go).
+	Admins []int64
+	// AlertEvery is how often the bot looks for problems to tell the admins
+	// about; DigestGap the least time between two digests to one admin.
+	// Both are judged by Now; zero values take the defaults.
+	AlertEvery time.Duration
+	DigestGap  time.Duration
 }
 
 // Bot is the Telegram bot.
 type Bot struct {
-	db       *store.DB
-	svc      *hybrid.Service
-	cfg      Config
-	log      *slog.Logger
-	products []string
-	kick     chan struct{} // rows were committed to the outbox
-	courier  atomic.Pointer[courier]
+	db      *store.DB
+	svc     *hybrid.Service
+	cfg     Config
+	log     *slog.Logger
+	admins  map[int64]bool
+	kick    chan struct{} // rows were committed to the outbox
+	courier atomic.Pointer[courier]
+	alerts  alertWatch
 }
 
 // New returns a bot serving the data of svc in db.
@@ -113,7 +123,14 @@ func New(db *store.DB, svc *hybrid.Service, cfg Config) *Bot {
 	if cfg.GlobalRate <= 0 {
 		cfg.GlobalRate = DefaultGlobalRate
 	}
-	return &Bot{db: db, svc: svc, cfg: cfg, log: cfg.Log, products: svc.Products(), kick: make(chan struct{}, 1)}
+	cfg.AlertEvery = orDefault(cfg.AlertEvery, DefaultAlertEvery)
+	cfg.DigestGap = orDefault(cfg.DigestGap, DefaultDigestGap)
+	b := &Bot{db: db, svc: svc, cfg: cfg, log: cfg.Log, admins: map[int64]bool{}, kick: make(chan struct{}, 1)}
+	for _, id := range cfg.Admins {
+		b.admins[id] = true
+	}
+	b.alerts.since = b.now()
+	return b
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -165,6 +182,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	// Delivery outlives the poll: it stops after the last batch is
 	// committed, and drains what is due before Run returns.
 	stopDelivery, delivering := b.startDelivery(work, api)
+	watching := b.startAlerts(ctx)
 	poll := tgbotapi.UpdateConfig{Limit: 100, Timeout: int(b.cfg.PollTimeout / time.Second)}
 	for ctx.Err() == nil {
 		poll.Offset = offset
@@ -188,6 +206,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			offset = b.handleBatch(work, updates)
 		}
 	}
+	<-watching // ends with ctx; its last digest is in the outbox before the drain
 	stopDelivery()
 	<-delivering
 	b.log.Info("Bot stopped")

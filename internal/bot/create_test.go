@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"shiftbot/internal/bot"
 	"shiftbot/internal/hybrid/hybridtest"
 	"shiftbot/internal/store"
 	"shiftbot/internal/telegramfake"
@@ -242,7 +243,7 @@ func TestAProductCannotBeEnteredTwice(t *testing.T) {
 	if hasButton(picker, "Model A") {
 		t.Fatalf("Model A offered again: %+v", picker.Buttons)
 	}
-	e.pressData(anna, picker.ID, "v1:p:0")
+	e.pressData(anna, picker.ID, "v1:p:"+bot.ProductRef("Model A"))
 	if m := e.last(anna); m.ID != picker.ID {
 		t.Fatalf("a duplicate product moved the conversation on: %q", m.Text)
 	}

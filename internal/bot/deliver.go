@@ -225,7 +225,7 @@ func (c *courier) deliver(ctx context.Context, it item) bool {
 		return true
 	case retryLater:
 		var te *tgbotapi.Error
-		if errors.As(err, &te) && te.Code == 429 {
+		if errors.As(err, &te) && codeOf(te) == 429 {
 			log.Info("Telegram asked to slow down; waiting", "retry_after", te.RetryAfter, "retry_in", wait.String())
 		} else {
 			log.Warn("Delivery failed; retrying", "attempt", it.attempts+1, "retry_in", wait.String(), "err", err)
@@ -292,8 +292,30 @@ func (c *courier) call(it item) (messageID int, err error) {
 		cb.ShowAlert = p.Alert
 		_, err := c.api.Request(cb) // Request, not Send: the result is a boolean
 		return 0, err
+	case kindDocument:
+		doc := tgbotapi.NewDocument(it.chat, tgbotapi.FileBytes{Name: p.FileName, Bytes: p.File})
+		doc.Caption = p.Text
+		m, err := c.api.Send(doc) // a multipart upload
+		return m.MessageID, err
 	}
 	return 0, errUnknownKind
+}
+
+// codeOf is the error_code of Telegram's answer. The library's upload path
+// (UploadFiles, v5.5.1) builds its *tgbotapi.Error without the code, so for
+// a document only the description tells: Telegram starts it with the
+// status's name ("Bad Request: …", "Forbidden: …", "Too Many Requests: …").
+func codeOf(te *tgbotapi.Error) int {
+	if te.Code != 0 {
+		return te.Code
+	}
+	for prefix, code := range map[string]int{"Bad Request": 400, "Unauthorized": 401, "Forbidden": 403, "Not Found": 404,
+		"Conflict": 409, "Too Many Requests": 429} {
+		if strings.HasPrefix(te.Message, prefix) {
+			return code
+		}
+	}
+	return 500 // a gateway's answer, or one this version cannot read: try again later
 }
 
 // classify reads Telegram's answer (https://core.telegram.org/bots/api:
@@ -307,18 +329,18 @@ func (c *courier) classify(err error, it item) (outcome, time.Duration) {
 		// A network error, a timeout, or a 5xx page that is not JSON.
 		return retryLater, c.backoff(it.attempts)
 	}
-	switch {
-	case te.Code == 429 && te.RetryAfter > 0:
+	switch code := codeOf(te); {
+	case code == 429 && te.RetryAfter > 0:
 		return retryLater, time.Duration(te.RetryAfter) * c.b.cfg.RetryAfterUnit
-	case te.Code == 429 || te.Code >= 500:
+	case code == 429 || code >= 500:
 		return retryLater, c.backoff(it.attempts)
-	case te.Code == 403: // bot blocked, user deactivated, kicked
+	case code == 403: // bot blocked, user deactivated, kicked
 		return chatGone, 0
-	case te.Code == 400 && strings.Contains(te.Message, "chat not found"):
+	case code == 400 && strings.Contains(te.Message, "chat not found"):
 		return chatGone, 0
-	case te.Code == 400 && strings.Contains(te.Message, "message is not modified"):
+	case code == 400 && strings.Contains(te.Message, "message is not modified"):
 		return sent, 0 // the keyboard is as wanted already
-	case te.Code == 400:
+	case code == 400:
 		return refused, 0
 	}
 	// 401, 404, 409…: the token or Telegram's side; it may come back, and
@@ -335,66 +357,4 @@ func (c *courier) backoff(attempts int) time.Duration {
 		}
 	}
 	return d
-}
-
-// pace waits for Telegram's limits on messages (https://core.telegram.org/bots/faq):
-// about 30 a second in all, and about one a second in a chat. Answers to
-// presses and keyboard edits are not messages and go at once.
-func (c *courier) pace(ctx context.Context, it item) {
-	now := time.Now()
-	var wait time.Duration
-	if it.kind == kindSend {
-		wait = c.global.reserve(now)
-		c.mu.Lock()
-		b := c.chats[it.chat]
-		if b == nil {
-			b = &bucket{interval: c.b.cfg.ChatInterval, burst: chatBurst}
-			c.chats[it.chat] = b
-		}
-		c.mu.Unlock()
-		wait = max(wait, b.reserve(now))
-	}
-	if wait > 0 {
-		sleep(ctx, wait)
-	}
-}
-
-// prune forgets the pacing of chats that have used none of it lately, so
-// the map holds the chats of the last few seconds, not every chat ever.
-func (c *courier) prune() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := time.Now()
-	for chat, b := range c.chats {
-		if b.idle(now) {
-			delete(c.chats, chat)
-		}
-	}
-}
-
-// bucket lets burst calls through at once, then one per interval (the
-// generic cell rate algorithm: tat is when the next call would be on time).
-type bucket struct {
-	mu       sync.Mutex
-	interval time.Duration
-	burst    int
-	tat      time.Time
-}
-
-// reserve books a call at now and returns how long it must wait.
-func (b *bucket) reserve(now time.Time) time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.tat.Before(now) {
-		b.tat = now
-	}
-	wait := b.tat.Sub(now) - time.Duration(b.burst-1)*b.interval
-	b.tat = b.tat.Add(b.interval)
-	return max(wait, 0)
-}
-
-func (b *bucket) idle(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return !b.tat.After(now)
 }

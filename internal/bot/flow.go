@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -74,6 +73,13 @@ func (b *Bot) onMessage(ctx context.Context, tx *store.Tx, c *conversation, m *t
 		b.toMenu(c, out, welcome(displayName(m.From)))
 		return nil
 	}
+	if m.IsCommand() && isAdminCommand(m.Command()) {
+		if b.isAdmin(c.user) {
+			return b.adminCommand(ctx, tx, c, m.Command(), out)
+		}
+		// Answered below like any other stray text.
+		b.log.Info("Admin command from a user not in ADMIN_IDS", "user_id", c.user, "command", m.Command())
+	}
 	switch {
 	case c.step == stepAmount && m.Text != "":
 		amount, problem := parseAmount(m.Text)
@@ -95,7 +101,7 @@ func (b *Bot) onMessage(ctx context.Context, tx *store.Tx, c *conversation, m *t
 			out.moveOn(c, scr)
 			return nil
 		}
-		ed, err := b.svc.EditTotalSales(ctx, tx, c.user, c.draft.Shift, amount)
+		ed, err := b.svc.EditTotalSales(ctx, tx, c.user, c.draft.Shift, amount, b.now())
 		return b.edited(c, out, ed, err)
 	}
 	if c.step != stepMenu {
@@ -171,13 +177,7 @@ func (b *Bot) press(ctx context.Context, tx *store.Tx, c *conversation, q *tgbot
 			c.draft = draft{}
 			return true, b.enter(ctx, tx, c, out, stepDay)
 		case cbEdit:
-			refs, err := b.svc.LastShifts(ctx, tx, c.user, 3)
-			if err != nil || len(refs) == 0 {
-				b.toMenu(c, out, textNoShifts)
-				return true, err
-			}
-			c.draft = draft{}
-			return true, b.enter(ctx, tx, c, out, stepPick)
+			return true, b.editList(ctx, tx, c, out)
 		case cbStats:
 			st, err := b.svc.Statistics(ctx, tx, c.user, b.now())
 			if err != nil {
@@ -211,22 +211,25 @@ func (b *Bot) press(ctx context.Context, tx *store.Tx, c *conversation, q *tgbot
 		}
 		return true, b.hour(ctx, tx, c, out, h)
 	case stepProduct:
-		i, err := strconv.Atoi(strings.TrimPrefix(data, cbProduct))
-		if !strings.HasPrefix(data, cbProduct) || err != nil || i < 0 || i >= len(b.products) {
+		ref, ok := strings.CutPrefix(data, cbProduct)
+		if !ok {
 			return false, nil
 		}
-		if hasSale(c.draft.Sales, b.products[i]) {
-			// Only forged data gets here: the keyboard leaves entered products out.
-			out.toast, out.alert = "⚠️ "+b.products[i]+" is already entered. Choose another product.", true
-			return true, nil
-		}
-		c.draft.Product = b.products[i]
-		return true, b.enter(ctx, tx, c, out, stepAmount)
+		return true, b.product(ctx, tx, c, out, ref)
 	case stepMore:
-		switch {
-		case data == cbAdd && len(c.draft.Sales) < len(b.products):
+		switch data {
+		case cbAdd:
+			products, err := b.svc.OfferedProducts(ctx, tx)
+			if err != nil {
+				return true, err
+			}
+			if len(remaining(products, c.draft.Sales)) == 0 {
+				// The admin hid the other products since this keyboard was sent.
+				out.toast, out.alert = "⚠️ There is no other product to add. Finish the shift.", true
+				return true, b.enter(ctx, tx, c, out, stepMore)
+			}
 			return true, b.enter(ctx, tx, c, out, stepProduct)
-		case data == cbFinish:
+		case cbFinish:
 			return true, b.finish(ctx, tx, c, q.From, out)
 		}
 	case stepPick:
@@ -234,16 +237,22 @@ func (b *Bot) press(ctx context.Context, tx *store.Tx, c *conversation, q *tgbot
 		if !strings.HasPrefix(data, cbShift) || err != nil {
 			return false, nil
 		}
-		own, err := b.svc.Owns(ctx, tx, c.user, id)
-		if err != nil {
-			return true, err
-		}
-		if !own {
+		_, err = b.svc.EditableShift(ctx, tx, c.user, id, b.now())
+		switch {
+		case errors.Is(err, hybrid.ErrNotFound):
 			b.log.Warn("Refused a shift that is not the user's", "user_id", c.user, "shift_id", id)
 			out.toast, out.alert = "❌ Shift not found.", true
 			out.clear = append(out.clear, msgID)
 			b.toMenu(c, out, textMenu)
 			return true, nil
+		case errors.Is(err, hybrid.ErrClosedPeriod):
+			b.log.Warn("Refused a shift of a closed pay period", "user_id", c.user, "shift_id", id)
+			out.toast, out.alert = b.closedText(id), true
+			out.clear = append(out.clear, msgID)
+			b.toMenu(c, out, textMenu)
+			return true, nil
+		case err != nil:
+			return true, err
 		}
 		c.draft.Shift = id
 		return true, b.enter(ctx, tx, c, out, stepField)
@@ -278,70 +287,6 @@ func (b *Bot) press(ctx context.Context, tx *store.Tx, c *conversation, q *tgbot
 		return true, b.enter(ctx, tx, c, out, stepEditIn)
 	}
 	return false, nil
-}
-
-func isHourStep(s step) bool {
-	return s == stepStartHour || s == stepEndHour || s == stepEditIn || s == stepEditOut
-}
-
-func hourOf(data string) (int, bool) {
-	s, ok := strings.CutPrefix(data, cbHour)
-	if !ok {
-		return 0, false
-	}
-	h, err := strconv.Atoi(s)
-	return h, err == nil && h >= 0 && h < 24
-}
-
-// at is hour h of the day named by day ("2006/01/02"), server time.
-func (b *Bot) at(day string, h int) (time.Time, error) {
-	d, err := time.ParseInLocation(dayLayout, day, b.svc.Location())
-	if err != nil {
-		return time.Time{}, fmt.Errorf("draft day %q: %w", day, err)
-	}
-	return time.Date(d.Year(), d.Month(), d.Day(), h, 0, 0, 0, b.svc.Location()), nil
-}
-
-func (b *Bot) parseTime(s string) (time.Time, error) {
-	t, err := time.ParseInLocation(hybrid.DateTimeLayout, s, b.svc.Location())
-	if err != nil {
-		return t, fmt.Errorf("draft time %q: %w", s, err)
-	}
-	return t, nil
-}
-
-// hour handles an hour pressed on one of the four hour steps.
-func (b *Bot) hour(ctx context.Context, tx *store.Tx, c *conversation, out *reply, h int) error {
-	day := c.draft.Day
-	if c.step == stepEndHour {
-		day = b.now().Format(dayLayout) // the end is on today's server date (SPEC §4)
-	}
-	t, err := b.at(day, h)
-	if err != nil {
-		return err
-	}
-	switch c.step {
-	case stepStartHour:
-		c.draft.In, c.draft.PM = t.Format(hybrid.DateTimeLayout), false
-		return b.enter(ctx, tx, c, out, stepEndHour)
-	case stepEndHour:
-		in, err := b.parseTime(c.draft.In)
-		if err != nil {
-			return err
-		}
-		if !t.After(in) {
-			out.moveOn(c, b.hourPrompt(*c, "⚠️ The end must be after the start. Choose the end hour again.\n\n"))
-			return nil
-		}
-		c.draft.Out = t.Format(hybrid.DateTimeLayout)
-		return b.enter(ctx, tx, c, out, stepProduct)
-	case stepEditIn:
-		ed, err := b.svc.EditClockIn(ctx, tx, c.user, c.draft.Shift, t)
-		return b.edited(c, out, ed, err)
-	default: // stepEditOut
-		ed, err := b.svc.EditClockOut(ctx, tx, c.user, c.draft.Shift, t)
-		return b.edited(c, out, ed, err)
-	}
 }
 
 // back goes to the previous step (SPEC §4), undoing what the step chose.

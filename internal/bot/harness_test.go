@@ -45,9 +45,13 @@ func mustLoc(name string) *time.Location {
 // clock is the server clock the bot sees; tests move it.
 type clock struct{ ns atomic.Int64 }
 
-func (c *clock) Now() time.Time     { return time.Unix(0, c.ns.Load()).In(ny) }
-func (c *clock) Set(t time.Time)    { c.ns.Store(t.UnixNano()) }
-func (c *clock) SetS(layout string) { c.Set(at(layout)) }
+func (c *clock) Now() time.Time      { return time.Unix(0, c.ns.Load()).In(ny) }
+func (c *clock) Set(t time.Time)     { c.ns.Store(t.UnixNano()) }
+func (c *clock) SetS(layout string)  { c.Set(at(layout)) }
+func (c *clock) Add(d time.Duration) { c.ns.Add(int64(d)) }
+
+// After makes clock a syncmgr.Clock; a Runner's Once never waits on it.
+func (c *clock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 func at(s string) time.Time {
 	t, err := time.ParseInLocation(hybrid.DateTimeLayout, s, ny)
@@ -78,7 +82,10 @@ type env struct {
 	// retryAfterUnit is how long one second of a 429's retry_after lasts
 	// for the bot: short, unless a test means to wait for real.
 	retryAfterUnit time.Duration
+	admins         []int64  // ADMIN_IDS
+	products       []string // PRODUCTS
 	// running bot
+	bot    *bot.Bot
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -97,9 +104,19 @@ func realRetryAfter(e *env) { e.retryAfterUnit = time.Second }
 // withRetryAfterUnit makes one second of a 429's retry_after last d.
 func withRetryAfterUnit(d time.Duration) option { return func(e *env) { e.retryAfterUnit = d } }
 
+// withAdmins sets ADMIN_IDS.
+func withAdmins(users ...telegramfake.User) option {
+	return func(e *env) {
+		for _, u := range users {
+			e.admins = append(e.admins, u.ID)
+		}
+	}
+}
+
 func newEnv(t testing.TB, opts ...option) *env {
 	t.Helper()
-	e := &env{t: t, fake: telegramfake.New(token), clock: &clock{}, logs: &testutil.Buffer{}, retryAfterUnit: 20 * time.Millisecond}
+	e := &env{t: t, fake: telegramfake.New(token), clock: &clock{}, logs: &testutil.Buffer{}, retryAfterUnit: 20 * time.Millisecond,
+		products: products}
 	e.log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.clock.SetS("2026/11/28 17:05:09")
 	for _, o := range opts {
@@ -132,13 +149,16 @@ func newEnv(t testing.TB, opts ...option) *env {
 }
 
 func (e *env) newBot() *bot.Bot {
-	svc := hybrid.New(hybrid.Config{Products: products, CommissionRate: decimal.RequireFromString("0.20"), Location: ny, Rand: fixedRand(e.draw)})
+	svc := hybrid.New(hybrid.Config{Products: e.products, CommissionRate: decimal.RequireFromString("0.20"), Location: ny, Rand: fixedRand(e.draw)})
 	return bot.New(e.db, svc, bot.Config{
 		Token: token, Endpoint: e.ts.URL, HTTPClient: e.ts.Client(), Now: e.clock.Now, Log: e.log,
 		RetryDelay: 10 * time.Millisecond, ConflictDelay: 50 * time.Millisecond,
 		// Short waits keep the suite fast; TestRetryAfterIsWaitedOut keeps a real one.
 		RetryBackoff: 10 * time.Millisecond, RetryAfterUnit: e.retryAfterUnit,
 		ChatInterval: time.Millisecond, GlobalRate: 10000, DrainTimeout: 500 * time.Millisecond,
+		// The watcher polls often; the digest gap stays a minute of the
+		// test's clock, which tests move.
+		Admins: e.admins, AlertEvery: 20 * time.Millisecond,
 	})
 }
 
@@ -147,7 +167,18 @@ func (e *env) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done = cancel, make(chan error, 1)
 	b := e.newBot()
+	e.bot = b
 	go func() { e.done <- b.Run(ctx) }()
+}
+
+// alerts runs the admins' problem watcher once and waits until what it
+// queued is delivered.
+func (e *env) alerts() {
+	e.t.Helper()
+	if err := e.bot.CheckAlerts(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.idle()
 }
 
 // stop stops the bot as SIGTERM does and waits for Run to return.

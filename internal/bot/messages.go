@@ -115,9 +115,16 @@ func rankMessage(r *hybrid.RankChange, shiftID int64, earned decimal.Decimal) st
 }
 
 func statsMessage(st hybrid.Stats) string {
-	return fmt.Sprintf("📊 Your statistics\n\n🏆 Rank: %s %s\n💰 Total sales this month: %s\n"+
+	next := ""
+	switch {
+	case st.Next != nil:
+		next = fmt.Sprintf("\n🎯 Next rank: %s to %s %s", money(st.ToNext), st.Next.Emoji, st.Next.Name)
+	case st.Top:
+		next = "\n🎯 Next rank: you have reached the top rank!"
+	}
+	return fmt.Sprintf("📊 Your statistics\n\n🏆 Rank: %s %s%s\n💰 Total sales this month: %s\n"+
 		"💵 Total made since the last pay day: %s\n📅 Next pay day: %s",
-		st.Rank.Name, st.Rank.Emoji, money(st.MonthSales), money(st.SincePayDay), st.NextPayDay.Format("January 2, 2006"))
+		st.Rank.Name, st.Rank.Emoji, next, money(st.MonthSales), money(st.SincePayDay), st.NextPayDay.Format("January 2, 2006"))
 }
 
 func ranksMessage(ranks []payroll.Rank) string {

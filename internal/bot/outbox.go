@@ -18,25 +18,28 @@ import (
 // more be lost than the update's effect. deliver.go sends the rows; this
 // file is their format and their bookkeeping.
 //
-// A row is one Bot API call. A later kind (an admin alert is a sendMessage; a
-// CSV would be "sendDocument" with the file in its payload) needs a kind
-// constant, its payload fields and a case in courier.call; the queue, the
-// order per chat, the retries and the effects stay as they are.
+// A row is one Bot API call. A new kind needs a kind constant, its payload
+// fields and a case in courier.call; the queue, the order per chat, the
+// retries and the effects stay as they are. Admin alerts are sendMessage
+// rows; the payroll's CSV is a sendDocument row carrying the file.
 
 // Kinds: the Bot API methods the outbox calls.
 const (
 	kindSend     = "sendMessage"
 	kindKeyboard = "editMessageReplyMarkup"
 	kindAnswer   = "answerCallbackQuery"
+	kindDocument = "sendDocument"
 )
 
 // payload is the JSON of an outbox row; each kind uses its own fields.
 type payload struct {
-	Text      string                         `json:"text,omitempty"`       // sendMessage; the toast of answerCallbackQuery
+	Text      string                         `json:"text,omitempty"`       // sendMessage; the toast of answerCallbackQuery; the caption of sendDocument
 	Keyboard  *tgbotapi.InlineKeyboardMarkup `json:"keyboard,omitempty"`   // sendMessage; editMessageReplyMarkup (nil: remove it)
 	MessageID int                            `json:"message_id,omitempty"` // editMessageReplyMarkup
 	Callback  string                         `json:"callback,omitempty"`   // answerCallbackQuery
 	Alert     bool                           `json:"alert,omitempty"`      // answerCallbackQuery: a dialog, not a toast
+	FileName  string                         `json:"file_name,omitempty"`  // sendDocument
+	File      []byte                         `json:"file,omitempty"`       // sendDocument: the bytes uploaded (base64 in the JSON)
 }
 
 // effect is what a delivery records, in the transaction that deletes its

@@ -23,6 +23,7 @@ type reply struct {
 	editMsg    int   // message whose keyboard is replaced in place (AM/PM)
 	editKB     *tgbotapi.InlineKeyboardMarkup
 	send       []screen
+	docs       []document // files sent after the messages
 	// rank is announced by the message send[rankAt]; once that is delivered
 	// the month's record is marked notified (SPEC §6).
 	rank   *hybrid.RankChange
@@ -38,8 +39,18 @@ func (o *reply) moveOn(c *conversation, s ...screen) {
 	o.send = append(o.send, s...)
 }
 
+// document is a file the bot sends, with a caption.
+type document struct {
+	name    string
+	data    []byte
+	caption string
+}
+
 // maxToast is Telegram's limit for the text of a callback answer.
 const maxToast = 200
+
+// maxCaption is Telegram's limit for a document's caption.
+const maxCaption = 1024
 
 // enqueue writes r to the outbox in tx, in the order the user should see
 // it: the callback answer (it stops the button's spinner), keyboard changes,
@@ -87,6 +98,12 @@ func enqueue(ctx context.Context, tx *store.Tx, r *reply, gen int64, now time.Ti
 			if err := enqueueItem(ctx, tx, r.chat, kindSend, p, e, now); err != nil {
 				return err
 			}
+		}
+	}
+	for _, d := range r.docs {
+		p := payload{Text: cut(d.caption, maxCaption), FileName: d.name, File: d.data}
+		if err := enqueueItem(ctx, tx, r.chat, kindDocument, p, nil, now); err != nil {
+			return err
 		}
 	}
 	return nil

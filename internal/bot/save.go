@@ -57,6 +57,10 @@ func (b *Bot) editFailed(c *conversation, out *reply, err error) error {
 	case errors.Is(err, hybrid.ErrNotReady):
 		b.toMenu(c, out, textNotReady+"\n\nChoose an action:")
 		return nil
+	case errors.Is(err, hybrid.ErrClosedPeriod):
+		// The period closed while the user was choosing (a pay day's midnight).
+		b.toMenu(c, out, b.closedText(c.draft.Shift)+"\n\nChoose an action:")
+		return nil
 	}
 	return err
 }
@@ -87,7 +91,11 @@ func (b *Bot) finish(ctx context.Context, tx *store.Tx, c *conversation, from *t
 	fin, err := b.svc.FinishShift(ctx, tx, ns)
 	if errors.Is(err, hybrid.ErrNotReady) {
 		b.log.Warn("Finish refused: the worker has not completed its first pull", "user_id", c.user)
-		out.moveOn(c, b.morePrompt(*c, textNotReady+"\n\n"))
+		scr, err := b.morePrompt(ctx, tx, *c, textNotReady+"\n\n")
+		if err != nil {
+			return err
+		}
+		out.moveOn(c, scr)
 		return nil
 	}
 	if err != nil {

@@ -36,9 +36,10 @@ const (
 )
 
 // Callback data: short, versioned codes, far under Telegram's 64 bytes.
-// Products are referred to by their index in PRODUCTS and shifts by ID (and
-// checked to be the presser's). A press whose data does not parse, or does
-// not fit the user's step, is an old or forged button.
+// Products are referred to by a hash of their name (productRef: the list can
+// change under a keyboard) and shifts by ID (checked to be the presser's and
+// in the open pay period). A press whose data does not parse, or does not
+// fit the user's step, is an old or forged button.
 const (
 	cbPrefix    = "v1:"
 	cbMenu      = "v1:menu"
@@ -53,7 +54,7 @@ const (
 	cbPM        = "v1:pm"
 	cbAM        = "v1:am"
 	cbHour      = "v1:h:"  // + 0..23
-	cbProduct   = "v1:p:"  // + index into PRODUCTS
+	cbProduct   = "v1:p:"  // + productRef of the product's name
 	cbAdd       = "v1:add" // Add model
 	cbFinish    = "v1:finish"
 	cbShift     = "v1:s:" // + shift ID
@@ -121,25 +122,6 @@ func hourKeyboard(pm bool) *tgbotapi.InlineKeyboardMarkup {
 	return keyboard(append(rows, row(sw), backRow)...)
 }
 
-// productKeyboard offers the products not yet entered, 3 per row.
-func productKeyboard(products []string, entered []sale) *tgbotapi.InlineKeyboardMarkup {
-	var rows [][]tgbotapi.InlineKeyboardButton
-	var cur []tgbotapi.InlineKeyboardButton
-	for i, p := range products {
-		if hasSale(entered, p) {
-			continue
-		}
-		cur = append(cur, button(p, cbProduct+strconv.Itoa(i)))
-		if len(cur) == 3 {
-			rows, cur = append(rows, cur), nil
-		}
-	}
-	if len(cur) > 0 {
-		rows = append(rows, cur)
-	}
-	return keyboard(append(rows, backRow)...)
-}
-
 func hasSale(sales []sale, product string) bool {
 	for _, s := range sales {
 		if s.Product == product {
@@ -167,7 +149,11 @@ const (
 	textNotReady       = "⏳ The bot is still loading the settings from the spreadsheet, so your pay cannot be computed yet. Please try again in a minute."
 	textNoShifts       = "You have no shifts to edit yet.\n\nChoose an action:"
 	textGone           = "❌ That shift no longer exists.\n\nChoose an action:"
+	textClosed         = "Shifts of earlier pay periods are closed: ask the admin to correct them in the sheet."
 )
+
+// payDayLayout names a pay day in a sentence: "November 15".
+const payDayLayout = "January 2"
 
 func welcome(name string) string {
 	return "👋 Welcome, " + name + "! I keep track of your shifts and your pay.\n\nChoose an action:"
@@ -202,19 +188,28 @@ func salesList(sales []sale) string {
 	return b.String()
 }
 
-func (b *Bot) productPrompt(c conversation) screen {
+// productPrompt offers the products as the catalog lists them now.
+func (b *Bot) productPrompt(ctx context.Context, tx *store.Tx, c conversation) (screen, error) {
+	products, err := b.svc.OfferedProducts(ctx, tx)
+	if err != nil {
+		return screen{}, err
+	}
 	text := "🛍 Choose a product:"
 	if len(c.draft.Sales) > 0 {
 		text = "Already entered:" + salesList(c.draft.Sales) + "\n\n🛍 Choose the next product:"
 	}
-	return screen{text, productKeyboard(b.products, c.draft.Sales)}
+	return screen{text, productKeyboard(products, c.draft.Sales)}, nil
 }
 
-func (b *Bot) morePrompt(c conversation, extra string) screen {
+func (b *Bot) morePrompt(ctx context.Context, tx *store.Tx, c conversation, extra string) (screen, error) {
+	products, err := b.svc.OfferedProducts(ctx, tx)
+	if err != nil {
+		return screen{}, err
+	}
 	last := c.draft.Sales[len(c.draft.Sales)-1]
 	text := extra + "✔️ Added " + last.Product + ": " + amountText(last.Amount) + "\n\nProducts so far:" + salesList(c.draft.Sales) +
 		"\n\nAdd another model or finish the shift?"
-	return screen{text, moreKeyboard(len(c.draft.Sales) < len(b.products))}
+	return screen{text, moreKeyboard(len(remaining(products, c.draft.Sales)) > 0)}, nil
 }
 
 // prompt is the message that asks for c.step.
@@ -226,13 +221,14 @@ func (b *Bot) prompt(ctx context.Context, tx *store.Tx, c *conversation) (screen
 	case stepStartHour, stepEndHour, stepEditIn, stepEditOut:
 		return b.hourPrompt(*c, ""), nil
 	case stepProduct:
-		return b.productPrompt(*c), nil
+		return b.productPrompt(ctx, tx, *c)
 	case stepAmount:
 		return amountPrompt(c.draft.Product, ""), nil
 	case stepMore:
-		return b.morePrompt(*c, ""), nil
+		return b.morePrompt(ctx, tx, *c, "")
 	case stepPick:
-		refs, err := b.svc.LastShifts(ctx, tx, c.user, 3)
+		// Only the open pay period's: older shifts are the admin's (SPEC §11).
+		refs, err := b.svc.LastShifts(ctx, tx, c.user, 3, b.svc.PeriodStart(b.now()))
 		if err != nil {
 			return screen{}, err
 		}

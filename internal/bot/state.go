@@ -13,7 +13,8 @@ import (
 )
 
 // The package's SQL, in one place: the bot's own tables of migrations 0002
-// (updates, conversations) and 0003 (the outbox).
+// (updates, conversations), 0003 (the outbox) and 0007 (what the admins were
+// told of the problems).
 const (
 	sqlMarkUpdate   = `INSERT INTO bot_updates (update_id) VALUES (?) ON CONFLICT DO NOTHING`
 	sqlLoadOffset   = `SELECT value FROM bot_state WHERE name = 'offset'`
@@ -37,6 +38,21 @@ const (
 	sqlOutboxDelete   = `DELETE FROM bot_outbox WHERE id = ?`
 	sqlOutboxDropChat = `DELETE FROM bot_outbox WHERE chat_id = ?`
 	sqlOutboxPostpone = `UPDATE bot_outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?`
+
+	// Admins (a JSON array of ids) who have started the bot: a private chat
+	// with a bot exists once the user wrote to it, and then they have a
+	// conversation row.
+	sqlStartedAdmins = `SELECT user_id FROM bot_conversations WHERE user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id`
+	sqlStartedCount  = `SELECT count(*) FROM bot_conversations WHERE user_id IN (SELECT value FROM json_each(?))`
+
+	sqlLoadAdminAlerts = `SELECT seen_up_to, last_digest FROM bot_admin_alerts WHERE admin_id = ?`
+	sqlSaveAdminAlerts = `INSERT INTO bot_admin_alerts (admin_id, seen_up_to, last_digest) VALUES (?, ?, ?)
+		ON CONFLICT (admin_id) DO UPDATE SET seen_up_to = excluded.seen_up_to, last_digest = coalesce(excluded.last_digest, last_digest)`
+	sqlLoadTold        = `SELECT problem, summary FROM bot_admin_open WHERE admin_id = ?`
+	sqlToldOpen        = `INSERT OR REPLACE INTO bot_admin_open (admin_id, problem, summary) VALUES (?, ?, ?)`
+	sqlToldFixed       = `DELETE FROM bot_admin_open WHERE admin_id = ? AND problem = ?`
+	sqlForgetAdmins    = `DELETE FROM bot_admin_alerts WHERE admin_id NOT IN (SELECT value FROM json_each(?))`
+	sqlForgetAdminOpen = `DELETE FROM bot_admin_open WHERE admin_id NOT IN (SELECT value FROM json_each(?))`
 )
 
 // conversation is where one user is: the step whose answer the bot waits

@@ -28,6 +28,9 @@ type worker struct {
 	t   testing.TB
 	emu *sheetsemu.Server
 	eng *syncmgr.Engine
+	// runner records each run's cycle in sync_runs as the daemon does, on
+	// the test's clock.
+	runner *syncmgr.Runner
 }
 
 func newWorker(t testing.TB, e *env) *worker {
@@ -50,12 +53,23 @@ func newWorker(t testing.TB, e *env) *worker {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &worker{t: t, emu: emu, eng: syncmgr.NewEngine(db, client, tabs, e.log)}
+	eng := syncmgr.NewEngine(db, client, tabs, e.log)
+	return &worker{t: t, emu: emu, eng: eng,
+		runner: &syncmgr.Runner{Engine: eng, DB: db, Interval: syncmgr.DefaultInterval, Log: e.log, Clock: e.clock}}
 }
 
 func (w *worker) cycle() {
 	w.t.Helper()
 	if _, err := w.eng.SyncOnce(context.Background()); err != nil {
+		w.t.Fatalf("sync cycle: %v", err)
+	}
+}
+
+// run is one cycle as `syncworker --once` runs it: recorded in sync_runs
+// (with the worker's interval) at the test clock's time.
+func (w *worker) run() {
+	w.t.Helper()
+	if err := w.runner.Once(context.Background()); err != nil {
 		w.t.Fatalf("sync cycle: %v", err)
 	}
 }

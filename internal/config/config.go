@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // the binary carries its own zone data (SPEC §5)
@@ -26,6 +28,9 @@ type Config struct {
 	Products         []string
 	CommissionRate   decimal.Decimal
 	Location         *time.Location // server time
+	// AdminIDs are the Telegram user ids of ADMIN_IDS (SPEC §11), in the
+	// order given, without repeats; none when unset.
+	AdminIDs []int64
 	// Notes are things worth one INFO line at start (e.g. keys no longer used).
 	Notes []string
 }
@@ -135,8 +140,34 @@ func FromEnv(getenv func(string) string, need Need) (Config, error) {
 		}
 		c.Location = loc
 	}
+	admins, err := adminIDs(get("ADMIN_IDS"))
+	if err != nil {
+		return c, err
+	}
+	c.AdminIDs = admins
 	if get("PAYOUT_RATE") != "" {
 		c.Notes = append(c.Notes, "PAYOUT_RATE is set but no longer used: pay follows COMMISSION_RATE and the spreadsheet's rates")
 	}
 	return c, nil
+}
+
+// adminIDs parses ADMIN_IDS: Telegram user ids separated by commas (spaces
+// around them ignored, as in PRODUCTS). A value that is not a positive
+// integer stops the start rather than leave an admin without their alerts.
+func adminIDs(s string) ([]int64, error) {
+	var out []int64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, &Error{"ADMIN_IDS", fmt.Sprintf("must be Telegram user ids separated by commas (e.g. 123456789,987654321), got %q", f)}
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }

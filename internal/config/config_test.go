@@ -21,8 +21,15 @@ func TestFromEnvDefaultsAndValues(t *testing.T) {
 		t.Errorf("PAYOUT_RATE should give one note, got %v", c.Notes)
 	}
 	c, err = FromEnv(env(map[string]string{"PRODUCTS": "A"}), Need{})
-	if err != nil || c.Location.String() != "America/New_York" {
-		t.Errorf("default zone: %v, %v", c.Location, err)
+	if err != nil || c.Location.String() != "America/New_York" || c.AdminIDs != nil {
+		t.Errorf("defaults: zone %v, admins %v, %v", c.Location, c.AdminIDs, err)
+	}
+}
+
+func TestAdminIDs(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"PRODUCTS": "A", "ADMIN_IDS": " 123456789, 987654321 ,,123456789"}), Need{})
+	if err != nil || len(c.AdminIDs) != 2 || c.AdminIDs[0] != 123456789 || c.AdminIDs[1] != 987654321 {
+		t.Errorf("ADMIN_IDS: %v, %v", c.AdminIDs, err)
 	}
 }
 
@@ -40,6 +47,10 @@ func TestFromEnvErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"PRODUCTS": "A", "COMMISSION_RATE": "abc"}, Need{}, "COMMISSION_RATE"},
 		{map[string]string{"PRODUCTS": "A", "USE_FIXED_UTC_MINUS_5": "1"}, Need{}, "USE_FIXED_UTC_MINUS_5"},
 		{map[string]string{"PRODUCTS": "A", "SHEETS_ENDPOINT": "127.0.0.1:9090"}, Need{}, "SHEETS_ENDPOINT"},
+		{map[string]string{"PRODUCTS": "A", "ADMIN_IDS": "123,abc"}, Need{}, "ADMIN_IDS"},
+		{map[string]string{"PRODUCTS": "A", "ADMIN_IDS": "@alice"}, Need{}, "ADMIN_IDS"},
+		{map[string]string{"PRODUCTS": "A", "ADMIN_IDS": "123;456"}, Need{}, "ADMIN_IDS"},
+		{map[string]string{"PRODUCTS": "A", "ADMIN_IDS": "-5"}, Need{}, "ADMIN_IDS"},
 	} {
 		_, err := FromEnv(env(tc.env), tc.need)
 		var ce *Error

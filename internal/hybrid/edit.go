@@ -20,18 +20,36 @@ type Edited struct {
 	Rank *RankChange
 }
 
-// EditClockIn sets a shift's Clock in and reprices it (SPEC §4, §6).
-func (s *Service) EditClockIn(ctx context.Context, tx *store.Tx, employee, shiftID int64, in time.Time) (Edited, error) {
-	return s.editClock(ctx, tx, employee, shiftID, &in, nil)
+// EditClockIn sets a shift's Clock in and reprices it (SPEC §4, §6). Like
+// every edit it refuses a shift of a closed pay period at now.
+func (s *Service) EditClockIn(ctx context.Context, tx *store.Tx, employee, shiftID int64, in, now time.Time) (Edited, error) {
+	return s.editClock(ctx, tx, employee, shiftID, &in, nil, now)
 }
 
 // EditClockOut sets a shift's Clock out and reprices it.
-func (s *Service) EditClockOut(ctx context.Context, tx *store.Tx, employee, shiftID int64, out time.Time) (Edited, error) {
-	return s.editClock(ctx, tx, employee, shiftID, nil, &out)
+func (s *Service) EditClockOut(ctx context.Context, tx *store.Tx, employee, shiftID int64, out, now time.Time) (Edited, error) {
+	return s.editClock(ctx, tx, employee, shiftID, nil, &out, now)
+}
+
+// EditableShift loads one of the employee's shifts for editing:
+// ErrNotFound when it does not exist or is someone else's, ErrClosedPeriod
+// when it is dated before the pay period now is in (SPEC §11). Callback data
+// can be forged, so every shift id from a user goes through here before an
+// edit starts, and the edits check again when they save (a period may close
+// while the user chooses).
+func (s *Service) EditableShift(ctx context.Context, tx *store.Tx, employee, shiftID int64, now time.Time) (Shift, error) {
+	sh, _, err := s.ownShift(ctx, tx, employee, shiftID)
+	if err != nil {
+		return sh, err
+	}
+	if start := s.PeriodStart(now); sh.Date.Before(start) {
+		return sh, fmt.Errorf("shift %d dated %s, before %s: %w", shiftID, s.FormatTime(sh.Date), s.FormatTime(start), ErrClosedPeriod)
+	}
+	return sh, nil
 }
 
 // stored loads what the Recompute rules need of a shift.
-func (s *Service) stored(ctx context.Context, tx *store.Tx, employee, shiftID int64) (Shift, payroll.StoredShift, payroll.Settings, error) {
+func (s *Service) stored(ctx context.Context, tx *store.Tx, employee, shiftID int64, now time.Time) (Shift, payroll.StoredShift, payroll.Settings, error) {
 	ready, err := s.Ready(ctx, tx)
 	if err != nil {
 		return Shift{}, payroll.StoredShift{}, payroll.Settings{}, err
@@ -39,7 +57,7 @@ func (s *Service) stored(ctx context.Context, tx *store.Tx, employee, shiftID in
 	if !ready {
 		return Shift{}, payroll.StoredShift{}, payroll.Settings{}, ErrNotReady
 	}
-	sh, _, err := s.ownShift(ctx, tx, employee, shiftID)
+	sh, err := s.EditableShift(ctx, tx, employee, shiftID, now)
 	if err != nil {
 		return Shift{}, payroll.StoredShift{}, payroll.Settings{}, err
 	}
@@ -62,8 +80,8 @@ func (s *Service) stored(ctx context.Context, tx *store.Tx, employee, shiftID in
 
 // editClock writes only the cells a clock edit changes, so an admin's edit
 // of another cell merges cleanly (SPEC §3).
-func (s *Service) editClock(ctx context.Context, tx *store.Tx, employee, shiftID int64, in, out *time.Time) (Edited, error) {
-	sh, st, set, err := s.stored(ctx, tx, employee, shiftID)
+func (s *Service) editClock(ctx context.Context, tx *store.Tx, employee, shiftID int64, in, out *time.Time, now time.Time) (Edited, error) {
+	sh, st, set, err := s.stored(ctx, tx, employee, shiftID, now)
 	if err != nil {
 		return Edited{}, err
 	}
@@ -92,8 +110,8 @@ func (s *Service) editClock(ctx context.Context, tx *store.Tx, employee, shiftID
 // EditTotalSales sets a shift's Total sales and reprices it, keeping the
 // bonuses already applied to it, then checks the month's rank again as
 // after a new shift (SPEC §4, §6).
-func (s *Service) EditTotalSales(ctx context.Context, tx *store.Tx, employee, shiftID int64, total decimal.Decimal) (Edited, error) {
-	sh, st, set, err := s.stored(ctx, tx, employee, shiftID)
+func (s *Service) EditTotalSales(ctx context.Context, tx *store.Tx, employee, shiftID int64, total decimal.Decimal, now time.Time) (Edited, error) {
+	sh, st, set, err := s.stored(ctx, tx, employee, shiftID, now)
 	if err != nil {
 		return Edited{}, err
 	}

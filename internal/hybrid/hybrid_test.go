@@ -33,6 +33,9 @@ func (f fixedRand) IntN(n int) int { return int(f) % n }
 
 const anna, boris = 1001, 1002
 
+// now is when the tests edit: the pay period open then began on November 15.
+var now = at("2026/11/29 10:00:00")
+
 func at(s string) time.Time {
 	t, err := time.ParseInLocation(hybrid.DateTimeLayout, s, ny)
 	if err != nil {
@@ -276,7 +279,7 @@ func TestEditsRecalculateAndOnlyTouchOwnShifts(t *testing.T) {
 	var ed hybrid.Edited
 	e.update(func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		ed, err = e.svc.EditClockIn(ctx, tx, anna, 1, at("2026/11/28 07:00:00"))
+		ed, err = e.svc.EditClockIn(ctx, tx, anna, 1, at("2026/11/28 07:00:00"), now)
 		return err
 	})
 	if ed.Shift.WorkedHours.StringFixed(2) != "10.00" || ed.Shift.TotalMade.StringFixed(2) != "190.00" {
@@ -284,7 +287,7 @@ func TestEditsRecalculateAndOnlyTouchOwnShifts(t *testing.T) {
 	}
 	e.update(func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		ed, err = e.svc.EditClockOut(ctx, tx, anna, 1, at("2026/11/28 15:00:00"))
+		ed, err = e.svc.EditClockOut(ctx, tx, anna, 1, at("2026/11/28 15:00:00"), now)
 		return err
 	})
 	wantValues(t, "after clock out edit", e.row(store.Shifts, "1").Values, store.Values{
@@ -292,7 +295,7 @@ func TestEditsRecalculateAndOnlyTouchOwnShifts(t *testing.T) {
 	})
 	e.update(func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		ed, err = e.svc.EditTotalSales(ctx, tx, anna, 1, d("1000"))
+		ed, err = e.svc.EditTotalSales(ctx, tx, anna, 1, d("1000"), now)
 		return err
 	})
 	// 1000 → net 800 × 12 % = 96 + 120.
@@ -305,14 +308,14 @@ func TestEditsRecalculateAndOnlyTouchOwnShifts(t *testing.T) {
 	}
 
 	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
-		_, err := e.svc.EditClockOut(context.Background(), tx, anna, 1, at("2026/11/28 06:00:00"))
+		_, err := e.svc.EditClockOut(context.Background(), tx, anna, 1, at("2026/11/28 06:00:00"), now)
 		return err
 	})
 	if !errors.Is(err, payroll.ErrClockOrder) {
 		t.Errorf("clock out before clock in: err = %v", err)
 	}
 	err = e.db.Update(context.Background(), func(tx *store.Tx) error {
-		_, err := e.svc.EditTotalSales(context.Background(), tx, anna, 2, d("1"))
+		_, err := e.svc.EditTotalSales(context.Background(), tx, anna, 2, d("1"), now)
 		return err
 	})
 	if !errors.Is(err, hybrid.ErrNotFound) {
@@ -327,28 +330,33 @@ func TestLastShiftsNewestFirstOwnOnly(t *testing.T) {
 		e.finish(shift(anna, "2026/11/"+day+" 09:00:00", "2026/11/"+day+" 17:00:00", "2026/11/"+day+" 17:05:00", "Model A", fmt.Sprint(10+i)))
 	}
 	e.finish(shift(boris, "2026/11/29 09:00:00", "2026/11/29 17:00:00", "2026/11/29 17:05:00", "Model A", "1"))
-	var refs []hybrid.ShiftRef
-	var owns, foreign bool
+	var all, since []hybrid.ShiftRef
+	var own, foreign, closed error
 	e.update(func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		if refs, err = e.svc.LastShifts(ctx, tx, anna, 3); err != nil {
+		if all, err = e.svc.LastShifts(ctx, tx, anna, 3, time.Time{}); err != nil {
 			return err
 		}
-		if owns, err = e.svc.Owns(ctx, tx, anna, 1); err != nil {
+		if since, err = e.svc.LastShifts(ctx, tx, anna, 3, at("2026/11/27 00:00:00")); err != nil {
 			return err
 		}
-		foreign, err = e.svc.Owns(ctx, tx, anna, 5)
-		return err
+		_, own = e.svc.EditableShift(ctx, tx, anna, 1, now)
+		_, foreign = e.svc.EditableShift(ctx, tx, anna, 5, now)
+		_, closed = e.svc.EditableShift(ctx, tx, anna, 1, at("2026/12/01 00:00:00"))
+		return nil
 	})
-	var got []int64
-	for _, r := range refs {
-		got = append(got, r.ID)
+	ids := func(refs []hybrid.ShiftRef) string {
+		var got []int64
+		for _, r := range refs {
+			got = append(got, r.ID)
+		}
+		return fmt.Sprint(got)
 	}
-	if fmt.Sprint(got) != "[2 4 3]" {
-		t.Errorf("last shifts %v, want [2 4 3]", got)
+	if ids(all) != "[2 4 3]" || ids(since) != "[2 4]" {
+		t.Errorf("last shifts %s, since the 27th %s; want [2 4 3] and [2 4]", ids(all), ids(since))
 	}
-	if !owns || foreign {
-		t.Errorf("Owns: own=%v foreign=%v", owns, foreign)
+	if own != nil || !errors.Is(foreign, hybrid.ErrNotFound) || !errors.Is(closed, hybrid.ErrClosedPeriod) {
+		t.Errorf("EditableShift: own %v, another's %v, after the pay day %v", own, foreign, closed)
 	}
 }
 
@@ -401,7 +409,7 @@ func TestTotalSalesEditChecksTheRankAgain(t *testing.T) {
 	var ed hybrid.Edited
 	e.update(func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		ed, err = e.svc.EditTotalSales(ctx, tx, anna, 1, d("4500"))
+		ed, err = e.svc.EditTotalSales(ctx, tx, anna, 1, d("4500"), now)
 		return err
 	})
 	if ed.Rank == nil || ed.Rank.Kind != payroll.RankUp || ed.Rank.To.Name != "Closer" || ed.Rank.BonusCode != "flat_25" {
@@ -418,7 +426,7 @@ func TestTotalSalesEditChecksTheRankAgain(t *testing.T) {
 	// Back down: a rank-down, no bonus; a clock edit never re-ranks.
 	e.update(func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		ed, err = e.svc.EditTotalSales(ctx, tx, anna, 1, d("100"))
+		ed, err = e.svc.EditTotalSales(ctx, tx, anna, 1, d("100"), now)
 		return err
 	})
 	if ed.Rank == nil || ed.Rank.Kind != payroll.RankDown || ed.Rank.To.Name != "Rookie" {
@@ -426,7 +434,7 @@ func TestTotalSalesEditChecksTheRankAgain(t *testing.T) {
 	}
 	e.update(func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		ed, err = e.svc.EditClockIn(ctx, tx, anna, 1, at("2026/11/28 08:00:00"))
+		ed, err = e.svc.EditClockIn(ctx, tx, anna, 1, at("2026/11/28 08:00:00"), now)
 		return err
 	})
 	if ed.Rank != nil {

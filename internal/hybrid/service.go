@@ -3,7 +3,6 @@ package hybrid
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -28,11 +27,15 @@ var (
 	ErrNotReady = errors.New("the data has not been loaded from the spreadsheet yet")
 	// ErrNotFound: no such shift, or it is another employee's.
 	ErrNotFound = errors.New("shift not found")
+	// ErrClosedPeriod: the shift is dated before the current pay period,
+	// which was paid or is being paid; only the admin corrects it, in the
+	// sheet (SPEC §11).
+	ErrClosedPeriod = errors.New("shift is in a closed pay period")
 )
 
 // Config is what the rules need besides the database.
 type Config struct {
-	Products       []string        // PRODUCTS, in the sheet's column order
+	Products       []string        // PRODUCTS: the catalog while the Products tab was never pulled (SPEC §11)
 	CommissionRate decimal.Decimal // COMMISSION_RATE
 	Location       *time.Location  // server time (SPEC §5)
 	// Rand draws the rank-up bonus; nil means math/rand/v2. Tests fix it.
@@ -63,9 +66,6 @@ func New(cfg Config) *Service {
 
 // Location is the server time zone.
 func (s *Service) Location() *time.Location { return s.cfg.Location }
-
-// Products are the configured products, in order.
-func (s *Service) Products() []string { return s.cfg.Products }
 
 // Shift is a stored shift as the bot shows it.
 type Shift struct {
@@ -249,121 +249,14 @@ func (s *Service) otherShifts(rows *sql.Rows) ([]payroll.OtherShift, error) {
 	return out, rows.Err()
 }
 
-func (s *Service) parseProducts(js string) ([]payroll.ProductSale, error) {
-	var m map[string]string
-	if js != "" {
-		if err := json.Unmarshal([]byte(js), &m); err != nil {
-			return nil, fmt.Errorf("products: %w", err)
-		}
+// LastShifts returns the employee's newest n shifts by Date dated at or
+// after since (zero for any), newest first.
+func (s *Service) LastShifts(ctx context.Context, tx *store.Tx, employee int64, n int, since time.Time) ([]ShiftRef, error) {
+	from := "" // below every date
+	if !since.IsZero() {
+		from = s.FormatTime(since)
 	}
-	vals := make(store.Values, len(m))
-	for k, v := range m {
-		vals[store.ProductField(k)] = v
-	}
-	return s.productsOf(vals)
-}
-
-// productsOf reads the product fields of a shift row.
-func (s *Service) productsOf(v store.Values) ([]payroll.ProductSale, error) {
-	var out []payroll.ProductSale
-	for k, a := range v {
-		name, ok := store.ProductOf(k)
-		if !ok || a == "" {
-			continue
-		}
-		d, err := dec(a)
-		if err != nil {
-			return nil, fmt.Errorf("product %q amount %q: %w", name, a, err)
-		}
-		out = append(out, payroll.ProductSale{Product: name, Amount: d})
-	}
-	return s.ordered(out), nil
-}
-
-// ordered sorts sales like the sheet's columns: configured products in
-// their order, then any others by name.
-func (s *Service) ordered(ps []payroll.ProductSale) []payroll.ProductSale {
-	out := slices.Clone(ps)
-	rank := func(n string) int {
-		if i := slices.Index(s.cfg.Products, n); i >= 0 {
-			return i
-		}
-		return len(s.cfg.Products)
-	}
-	slices.SortStableFunc(out, func(a, b payroll.ProductSale) int {
-		if ra, rb := rank(a.Product), rank(b.Product); ra != rb {
-			return ra - rb
-		}
-		return strings.Compare(a.Product, b.Product)
-	})
-	return out
-}
-
-// shiftOf decodes a stored shift row.
-func (s *Service) shiftOf(v store.Values) (Shift, error) {
-	var sh Shift
-	var errs []error
-	num := func(f store.Field) decimal.Decimal {
-		d, err := dec(v[f])
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: %w", f, v[f], err))
-		}
-		return d
-	}
-	tm := func(f store.Field) time.Time {
-		t, err := s.parseTime(v[f])
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", f, err))
-		}
-		return t
-	}
-	var err error
-	if sh.ID, err = strconv.ParseInt(v[store.ID], 10, 64); err != nil {
-		errs = append(errs, fmt.Errorf("id %q: %w", v[store.ID], err))
-	}
-	if sh.EmployeeID, err = strconv.ParseInt(v[store.EmployeeID], 10, 64); err != nil {
-		errs = append(errs, fmt.Errorf("employee_id %q: %w", v[store.EmployeeID], err))
-	}
-	sh.EmployeeName = v[store.EmployeeName]
-	sh.Date, sh.ClockIn, sh.ClockOut = tm(store.Date), tm(store.ClockIn), tm(store.ClockOut)
-	sh.WorkedHours, sh.TotalSales, sh.NetSales = num(store.WorkedHours), num(store.TotalSales), num(store.NetSales)
-	sh.CommissionPercent, sh.TotalPerHour = num(store.CommissionPct), num(store.TotalPerHour)
-	sh.Commissions, sh.TotalMade = num(store.Commissions), num(store.TotalMade)
-	if sh.Products, err = s.productsOf(v); err != nil {
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return Shift{}, fmt.Errorf("shift %s: %w", v[store.ID], err)
-	}
-	return sh, nil
-}
-
-// values is the row a shift is stored as.
-func (s *Service) values(sh Shift) store.Values {
-	v := store.Values{
-		store.ID:            id(sh.ID),
-		store.Date:          s.FormatTime(sh.Date),
-		store.EmployeeID:    id(sh.EmployeeID),
-		store.EmployeeName:  sh.EmployeeName,
-		store.ClockIn:       s.FormatTime(sh.ClockIn),
-		store.ClockOut:      s.FormatTime(sh.ClockOut),
-		store.WorkedHours:   Money(sh.WorkedHours),
-		store.TotalSales:    Money(sh.TotalSales),
-		store.NetSales:      Money(sh.NetSales),
-		store.CommissionPct: Money(sh.CommissionPercent),
-		store.TotalPerHour:  Money(sh.TotalPerHour),
-		store.Commissions:   Money(sh.Commissions),
-		store.TotalMade:     Money(sh.TotalMade),
-	}
-	for _, p := range sh.Products {
-		v[store.ProductField(p.Product)] = Money(p.Amount)
-	}
-	return v
-}
-
-// LastShifts returns the employee's newest n shifts by Date, newest first.
-func (s *Service) LastShifts(ctx context.Context, tx *store.Tx, employee int64, n int) ([]ShiftRef, error) {
-	rows, err := tx.Query(ctx, sqlLastShifts, employee, n)
+	rows, err := tx.Query(ctx, sqlLastShifts, employee, from, n)
 	if err != nil {
 		return nil, fmt.Errorf("load last shifts of %d: %w", employee, err)
 	}
@@ -384,20 +277,6 @@ func (s *Service) LastShifts(ctx context.Context, tx *store.Tx, employee int64, 
 		return nil, fmt.Errorf("load last shifts of %d: %w", employee, err)
 	}
 	return out, nil
-}
-
-// Owns reports whether shift id exists and belongs to employee. Callback
-// data can be forged, so every shift id from a user goes through here.
-func (s *Service) Owns(ctx context.Context, tx *store.Tx, employee, shiftID int64) (bool, error) {
-	var owner sql.NullInt64
-	err := tx.QueryRow(ctx, sqlOwner, shiftID).Scan(&owner)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("look up shift %d: %w", shiftID, err)
-	}
-	return owner.Valid && owner.Int64 == employee, nil
 }
 
 // Shift loads one of the employee's shifts; ErrNotFound when it does not

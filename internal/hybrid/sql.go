@@ -21,10 +21,21 @@ const (
 	sqlSalesBetween = `SELECT total_sales, total_made FROM shifts
 		WHERE employee_id = ? AND date >= ? AND date < ?`
 
-	sqlLastShifts = `SELECT id, date FROM shifts WHERE employee_id = ?
+	sqlLastShifts = `SELECT id, date FROM shifts WHERE employee_id = ? AND date >= ?
 		ORDER BY date DESC, id DESC LIMIT ?`
 
-	sqlOwner = `SELECT employee_id FROM shifts WHERE id = ?`
+	// The Products tab, in the sheet's order (SPEC §11).
+	sqlCatalog = `SELECT name, active FROM product_catalog ORDER BY pos`
+
+	// Every employee's Total sales in a month, and the month's rank records:
+	// the two sides /recalc_ranks compares.
+	sqlSalesByEmployee = `SELECT employee_id, total_sales FROM shifts
+		WHERE date >= ? AND date < ? AND employee_id IS NOT NULL`
+	sqlRankRecords = `SELECT employee_id FROM employee_ranks WHERE year = ? AND month = ?`
+
+	// The name an employee's newest shift carries (their Telegram username).
+	sqlLatestName = `SELECT employee_name FROM shifts WHERE employee_id = ? AND employee_name != ''
+		ORDER BY date DESC, id DESC LIMIT 1`
 
 	// percent_prev: the latest earlier shift of another employee that sold
 	// one of the given products (?3 is a JSON array of names). payroll makes

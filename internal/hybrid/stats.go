@@ -18,6 +18,12 @@ type Stats struct {
 	SincePayDay decimal.Decimal // Total made of shifts dated from the last pay day on
 	LastPayDay  time.Time
 	NextPayDay  time.Time
+	// Next is the rank above Rank and ToNext what the month's sales lack to
+	// reach it (SPEC §11); Next is nil at the top rank, or with no ranks.
+	Next   *payroll.Rank
+	ToNext decimal.Decimal
+	// Top is true when Rank is the highest rank there is.
+	Top bool
 }
 
 // PayDays returns the pay day at or before now (00:00 of the 1st or the
@@ -65,5 +71,23 @@ func (s *Service) Statistics(ctx context.Context, tx *store.Tx, employee int64, 
 			}
 		}
 	}
+	st.Next, st.ToNext, st.Top = nextRank(ranks, st.Rank, st.MonthSales)
 	return st, nil
+}
+
+// nextRank is the lowest rank above both the rank shown and the month's
+// sales, and how far the sales are from its Min. Above the shown rank too:
+// when the admin set a rank by hand above what the sales earn, the next goal
+// is the rank after it, not one the user already holds.
+func nextRank(ranks []payroll.Rank, cur payroll.Rank, sales decimal.Decimal) (*payroll.Rank, decimal.Decimal, bool) {
+	if len(ranks) == 0 {
+		return nil, decimal.Zero, false
+	}
+	floor := decimal.Max(cur.Min, sales)
+	for _, r := range ranks { // ordered by Min
+		if r.Min.GreaterThan(floor) {
+			return &r, r.Min.Sub(sales), false
+		}
+	}
+	return nil, decimal.Zero, true
 }

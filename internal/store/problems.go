@@ -159,3 +159,90 @@ func scanProblem(s scanner) (Problem, error) {
 	p.Started, _ = time.Parse(timeLayout, started)
 	return p, nil
 }
+
+// Reads for the bot, which tells the admins about each problem once when it
+// starts and once when it is resolved (SPEC §11). They run in the bot's
+// write transaction, so what it records as told matches what it read.
+
+const (
+	sqlProblemCols    = `id, kind, tab, subject, message, started_at, coalesce(resolved_at, '')`
+	sqlProblemsAfter  = `SELECT ` + sqlProblemCols + ` FROM sync_problems WHERE id > ? ORDER BY id`
+	sqlOpenProblemsTx = `SELECT ` + sqlProblemCols + ` FROM sync_problems WHERE resolved_at IS NULL ORDER BY id`
+	sqlProblemByID    = `SELECT ` + sqlProblemCols + ` FROM sync_problems WHERE id = ?`
+	sqlMaxProblemID   = `SELECT coalesce(max(id), 0) FROM sync_problems`
+	// Any change of the open set or a new problem changes one of these.
+	sqlProblemsState = `SELECT coalesce(max(id), 0), coalesce(sum(resolved_at IS NULL), 0),
+		coalesce(sum(CASE WHEN resolved_at IS NULL THEN id END), 0) FROM sync_problems`
+)
+
+// ProblemsAfter lists the problems recorded after problem id, open and
+// resolved, oldest first.
+func (tx *Tx) ProblemsAfter(ctx context.Context, id int64) ([]Problem, error) {
+	return tx.problems(ctx, sqlProblemsAfter, id)
+}
+
+// OpenProblems lists every open problem, oldest first, in the transaction.
+func (tx *Tx) OpenProblems(ctx context.Context) ([]Problem, error) {
+	return tx.problems(ctx, sqlOpenProblemsTx)
+}
+
+// ProblemByID loads one problem; false when there is none (resolved
+// problems are pruned after KeepProblems).
+func (tx *Tx) ProblemByID(ctx context.Context, id int64) (Problem, bool, error) {
+	ps, err := tx.problems(ctx, sqlProblemByID, id)
+	if err != nil || len(ps) == 0 {
+		return Problem{}, false, err
+	}
+	return ps[0], true, nil
+}
+
+// MaxProblemID is the id of the newest problem ever recorded and kept; 0 if
+// none.
+func (tx *Tx) MaxProblemID(ctx context.Context) (int64, error) {
+	var n int64
+	if err := tx.QueryRow(ctx, sqlMaxProblemID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("read the newest problem id: %w", err)
+	}
+	return n, nil
+}
+
+// ProblemsState is a fingerprint of sync_problems that changes whenever a
+// problem is recorded or an open one is resolved, read without the write
+// lock: a caller polling for news compares it before doing more.
+type ProblemsState struct {
+	MaxID, Open, OpenSum int64
+}
+
+// ProblemsState reads the fingerprint through the read pool.
+func (db *DB) ProblemsState(ctx context.Context) (ProblemsState, error) {
+	var s ProblemsState
+	if err := db.r.QueryRowContext(ctx, sqlProblemsState).Scan(&s.MaxID, &s.Open, &s.OpenSum); err != nil {
+		return s, fmt.Errorf("read the problems' state: %w", err)
+	}
+	return s, nil
+}
+
+func (tx *Tx) problems(ctx context.Context, query string, args ...any) ([]Problem, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read problems: %w", err)
+	}
+	defer rows.Close()
+	var out []Problem
+	for rows.Next() {
+		var p Problem
+		var started, resolved string
+		if err := rows.Scan(&p.ID, &p.Kind, &p.Tab, &p.Subject, &p.Message, &started, &resolved); err != nil {
+			return nil, fmt.Errorf("read problems: %w", err)
+		}
+		p.Started, _ = time.Parse(timeLayout, started)
+		if resolved != "" {
+			p.Resolved, _ = time.Parse(timeLayout, resolved)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read problems: %w", err)
+	}
+	return out, nil
+}

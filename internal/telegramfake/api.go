@@ -56,6 +56,8 @@ type apiMessage struct {
 	EditDate    int64            `json:"edit_date,omitempty"`
 	Text        string           `json:"text,omitempty"`
 	Entities    []apiEntity      `json:"entities,omitempty"`
+	Document    *apiDocument     `json:"document,omitempty"`
+	Caption     string           `json:"caption,omitempty"`
 	ReplyMarkup *apiInlineMarkup `json:"reply_markup,omitempty"`
 }
 
@@ -113,6 +115,11 @@ func (s *Server) wireMessage(c *chat, m *message) *apiMessage {
 	if len(m.keyboard) > 0 {
 		am.ReplyMarkup = &apiInlineMarkup{InlineKeyboard: m.keyboard}
 	}
+	if d := m.document; d != nil {
+		am.Text = ""
+		am.Caption = m.text
+		am.Document = &apiDocument{FileID: d.fileID, FileUniqueID: d.fileID, FileName: d.Name, MimeType: d.MIMEType, FileSize: len(d.Data)}
+	}
 	return am
 }
 
@@ -129,7 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	method = strings.ToLower(method) // Telegram's method names are case-insensitive
-	p, err := readParams(r)
+	p, files, err := readParams(r)
 	if err != nil {
 		writeError(w, badRequest("can't parse request parameters: "+err.Error()))
 		return
@@ -145,7 +152,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var result any
 	apiErr, serve := s.intercept(r.Context(), method, p)
 	if serve {
-		result, apiErr = s.call(r.Context(), method, p)
+		result, apiErr = s.call(r.Context(), method, p, files)
 	}
 	if r.Context().Err() == nil { // nobody reads the answer to an abandoned poll
 		if apiErr != nil {
@@ -163,7 +170,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) call(ctx context.Context, method string, p params) (any, *apiError) {
+func (s *Server) call(ctx context.Context, method string, p params, files map[string]upload) (any, *apiError) {
 	switch method {
 	case "getme":
 		return apiBotUser{apiUser: s.bot}, nil
@@ -171,6 +178,8 @@ func (s *Server) call(ctx context.Context, method string, p params) (any, *apiEr
 		return s.getUpdates(ctx, p)
 	case "sendmessage":
 		return s.sendMessage(p)
+	case "senddocument":
+		return s.sendDocument(p, files)
 	case "editmessagetext":
 		return s.editMessageText(p)
 	case "editmessagereplymarkup":
@@ -202,14 +211,21 @@ func writeError(w http.ResponseWriter, e *apiError) {
 // params are a request's parameters as strings. The library sends form
 // values, with objects such as reply_markup as JSON text; Telegram also
 // takes a query string, multipart forms and a JSON body, and so does this.
+// Files uploaded in a multipart form come separately, by field name.
 type params map[string]string
 
-func readParams(r *http.Request) (params, error) {
+// upload is a file sent as multipart/form-data, as sendDocument takes one.
+type upload struct {
+	name string
+	data []byte
+}
+
+func readParams(r *http.Request) (params, map[string]upload, error) {
 	p := params{}
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
 		var raw map[string]json.RawMessage
 		if err := json.NewDecoder(r.Body).Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
+			return nil, nil, err
 		}
 		for k, v := range raw {
 			var str string
@@ -219,15 +235,36 @@ func readParams(r *http.Request) (params, error) {
 				p[k] = string(v) // numbers, booleans and objects as their JSON text
 			}
 		}
-		return p, nil
+		return p, nil, nil
 	}
 	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		return nil, err
+		return nil, nil, err
 	}
 	for k, v := range r.Form {
 		p[k] = v[0]
 	}
-	return p, nil
+	files, err := readFiles(r)
+	return p, files, err
+}
+
+func readFiles(r *http.Request) (map[string]upload, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	files := map[string]upload{}
+	for field, hs := range r.MultipartForm.File {
+		f, err := hs[0].Open()
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		files[field] = upload{name: hs[0].Filename, data: data}
+	}
+	return files, nil
 }
 
 func (p params) int(key string) int {
@@ -391,6 +428,9 @@ func (s *Server) editMessageText(p params) (any, *apiError) {
 	}
 	if !m.fromBot {
 		return nil, badRequest("message can't be edited")
+	}
+	if m.document != nil {
+		return nil, badRequest("there is no text in the message to edit")
 	}
 	if e := checkText(p["text"], p["parse_mode"]); e != nil {
 		return nil, e

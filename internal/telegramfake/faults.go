@@ -155,7 +155,7 @@ func (s *Server) Refused() int {
 func (s *Server) intercept(ctx context.Context, method string, p params) (fault *apiError, served bool) {
 	s.mu.Lock()
 	for i, r := range s.faults[method] {
-		if r.match && !strings.Contains(p["text"], r.text) {
+		if r.match && !strings.Contains(p["text"]+p["caption"], r.text) {
 			continue
 		}
 		s.faults[method] = append(s.faults[method][:i:i], s.faults[method][i+1:]...)
@@ -164,7 +164,7 @@ func (s *Server) intercept(ctx context.Context, method string, p params) (fault 
 		return &apiError{code: r.fault.Code, desc: r.fault.Description, retryAfter: r.fault.RetryAfter}, false
 	}
 	h, ok := s.holds[method]
-	if !ok || (h.match && !strings.Contains(p["text"], h.text)) {
+	if !ok || (h.match && !strings.Contains(p["text"]+p["caption"], h.text)) {
 		s.mu.Unlock()
 		return nil, true
 	}

@@ -20,7 +20,8 @@
 //     "Bad Request: chat not found";
 //   - getMe, getUpdates (long poll, offset confirmation, negative offset,
 //     limit, and 409 for an overlapping poll or after SetConflict),
-//     sendMessage, editMessageText, editMessageReplyMarkup,
+//     sendMessage, sendDocument (a multipart upload, kept for tests to read
+//     back: documents.go), editMessageText, editMessageReplyMarkup,
 //     answerCallbackQuery, sendChatAction and deleteMessage; any other
 //     method is 404 and a wrong token is 401, as on Telegram;
 //   - the checks bots trip over in production: empty or over-long text,
@@ -43,7 +44,8 @@
 // its client goes away meanwhile (a bot killed mid-send); Block makes a user
 // block the bot, so writing to them is 403.
 //
-// What it leaves out: groups, channels, topics, media and files, webhooks,
+// What it leaves out: groups, channels, topics, media other than uploaded
+// documents, file ids and getFile, webhooks,
 // inline mode and inline_message_id, reply_to_message_id, allowed_updates,
 // rate limits Telegram would impose by itself (429 comes only from Fail),
 // expiry of unanswered callback queries and of the 48-hour edit window. Markdown and MarkdownV2
@@ -96,8 +98,11 @@ type Message struct {
 	// the message. Users "press" those by typing the label: SendText.
 	ReplyKeyboard  [][]string
 	RemoveKeyboard bool // sent with ReplyKeyboardRemove
-	Edited         bool
-	Deleted        bool
+	// Document is the file of a sendDocument, whose caption is in Text;
+	// nil for a text message.
+	Document *Document
+	Edited   bool
+	Deleted  bool
 }
 
 // Server is the fake. It is an http.Handler and all methods are safe for
@@ -120,6 +125,7 @@ type Server struct {
 	callbacks    map[string]*callbackState
 	unanswered   int
 	nextQueryID  int
+	nextFileID   int
 	events       []Event
 	calls        map[string]int
 	inflight     int // requests other than getUpdates being served
@@ -152,6 +158,7 @@ type message struct {
 	keyboard       [][]map[string]any // inline keyboard as sent; never mutated, only replaced
 	replyKeyboard  [][]string
 	removeKeyboard bool
+	document       *document // sendDocument; text is its caption
 	edited         bool
 	deleted        bool
 }
@@ -315,7 +322,7 @@ func (s *Server) messagesLocked(chatID int64) []Message {
 			out = append(out, Message{
 				ID: m.id, ChatID: chatID, Text: m.text, ParseMode: m.parseMode,
 				Buttons: publicButtons(m.keyboard), ReplyKeyboard: cloneLabels(m.replyKeyboard),
-				RemoveKeyboard: m.removeKeyboard, Edited: m.edited, Deleted: m.deleted,
+				RemoveKeyboard: m.removeKeyboard, Document: m.document.public(), Edited: m.edited, Deleted: m.deleted,
 			})
 		}
 	}
@@ -331,6 +338,9 @@ func (s *Server) Transcript(chatID int64) []Event {
 		if e.ChatID == chatID {
 			e.Buttons = cloneButtons(e.Buttons)
 			e.ReplyKeyboard = cloneLabels(e.ReplyKeyboard)
+			if e.Document != nil {
+				e.Document = (&document{Document: *e.Document}).public()
+			}
 			out = append(out, e)
 		}
 	}

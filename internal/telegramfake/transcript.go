@@ -12,6 +12,7 @@ const (
 	UserTyped         EventKind = "user_typed"          // Text: what the user typed
 	UserPressed       EventKind = "user_pressed"        // Text: the label ("" for PressData), Data: callback_data
 	BotSent           EventKind = "bot_sent"            // sendMessage
+	BotSentDocument   EventKind = "bot_sent_document"   // sendDocument; Text is the caption
 	BotEdited         EventKind = "bot_edited"          // editMessageText; Buttons is the keyboard left on it
 	BotEditedKeyboard EventKind = "bot_edited_keyboard" // editMessageReplyMarkup; no Buttons means removed
 	BotDeleted        EventKind = "bot_deleted"         // deleteMessage
@@ -31,6 +32,7 @@ type Event struct {
 	ReplyKeyboard  [][]string
 	RemoveKeyboard bool
 	ShowAlert      bool
+	Document       *Document // BotSentDocument
 }
 
 // FormatTranscript renders events as a user would read the chat, e.g.
@@ -67,6 +69,13 @@ func FormatTranscript(events []Event) string {
 			if e.RemoveKeyboard {
 				b.WriteString("   (keyboard hidden)\n")
 			}
+		case BotSentDocument:
+			fmt.Fprintf(&b, "🤖 bot sent 📎 %s (%d bytes)", e.Document.Name, len(e.Document.Data))
+			if text != "" {
+				b.WriteString(": " + text)
+			}
+			b.WriteString("\n")
+			writeButtons(&b, e.Buttons)
 		case BotEdited:
 			fmt.Fprintf(&b, "🤖 bot edited #%d: %s\n", e.MessageID, text)
 			writeButtons(&b, e.Buttons)
