@@ -28,6 +28,7 @@
 #   WORKER_UNIT     default alex12060-sync-worker.service
 #   STATUS_TIMEOUT  seconds to wait for --status, default 60
 set -uo pipefail
+umask 077 # what it leaves (temporary files) is for no one else
 
 syncworker=${SYNCWORKER_BIN:-/usr/local/bin/alex12060-syncworker}
 db_path=${DB_PATH:-/var/lib/alex12060/data/reference_data.db}
