@@ -30,7 +30,7 @@ import (
 
 // The Python deployment's data, shared with the other cutover tests.
 const (
-	pythonLayout  = "../internal/sheets/testdata/python_layout.json"
+	pythonLayout  = "../internal/syncmgr/testdata/python_layout.json"
 	pythonSchema  = "../internal/store/testdata/python_v2_reference_data.sql"
 	pythonSheetID = "python-v2"
 	pythonToken   = "777002:PYTHON-secret-token"

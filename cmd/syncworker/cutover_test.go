@@ -21,7 +21,7 @@ import (
 
 // The Python deployment's files (SPEC §10), shared with the deploy tests.
 const (
-	pythonLayout   = "../../internal/sheets/testdata/python_layout.json"
+	pythonLayout   = "../../internal/syncmgr/testdata/python_layout.json"
 	pythonSchema   = "../../internal/store/testdata/python_v2_reference_data.sql"
 	pythonSheetID  = "python-v2"
 	pythonBotToken = "777001:PYTHON-secret-token"

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	initSheets := fs.Bool("init-sheets", false, "create missing tabs, headers and default tables, then exit")
 	status := fs.Bool("status", false, "print the health and the last cycles; exit 0 if all is well, 1 if not")
 	format := fs.String("format", "text", `with --status: "text" for people, "kv" for scripts (one key=value a line)`)
+	acceptEmpty := fs.String("accept-empty", "", "accept that the admin emptied this tab: the next cycle deletes its local rows and appends pending ones")
 	if done, err := cli.Parse(fs, args, stdout, version); done {
 		return err
 	}
@@ -83,7 +85,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	if err != nil {
 		return cli.Usage(fmt.Errorf("configuration error: %w", err))
 	}
-	tabs := sheets.Tabs(cfg.SheetName, cfg.Products)
+	tabs := syncmgr.Tabs(cfg.SheetName, cfg.Products)
 	if *initSheets {
 		if err := syncmgr.InitSheets(ctx, client, tabs, log); err != nil {
 			log.Error(err.Error())
@@ -92,6 +94,34 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		log.Info("Spreadsheet initialised")
 		return nil
 	}
+
+	if *acceptEmpty != "" {
+		db, err := cli.OpenDB(ctx, *dbPath, log)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := syncmgr.AcceptEmpty(ctx, db, tabs, *acceptEmpty); err != nil {
+			return cli.Usage(err)
+		}
+		log.Info("Recorded: the next cycle that still finds the tab empty deletes its local rows (each kept in sync_log) and appends the pending ones",
+			"tab", *acceptEmpty)
+		return nil
+	}
+
+	// One worker per database: two would push the same pending rows twice.
+	if err := os.MkdirAll(filepath.Dir(*dbPath), 0o750); err != nil {
+		return fmt.Errorf("create database directory: %w", err)
+	}
+	lock, err := store.LockWorker(*dbPath)
+	if errors.Is(err, store.ErrLocked) {
+		log.Error(err.Error())
+		return cli.Usage(err)
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 
 	db, err := cli.OpenDB(ctx, *dbPath, log)
 	if err != nil {

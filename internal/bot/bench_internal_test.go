@@ -132,7 +132,7 @@ func seedShifts(b *testing.B, db *store.DB, loc *time.Location, products []strin
 			f := func(t time.Time) string { return t.Format(hybrid.DateTimeLayout) }
 			v := store.Values{"id": fmt.Sprint(i), "date": f(in.Add(8*time.Hour + 5*time.Minute)), "employee_id": fmt.Sprint(1 + i%100),
 				"employee_name": fmt.Sprint("employee", 1+i%100), "clock_in": f(in), "clock_out": f(in.Add(8 * time.Hour)),
-				"worked_hours": "8.00", "products:" + products[i%len(products)]: fmt.Sprintf("%d.00", 100+i%900),
+				"worked_hours": "8.00", store.ProductField(products[i%len(products)]): fmt.Sprintf("%d.00", 100+i%900),
 				"total_sales": fmt.Sprintf("%d.00", 100+i%900), "net_sales": "80.00", "commission_pct": "8.00",
 				"total_per_hour": "120.00", "commissions": "6.40", "total_made": "126.40"}
 			if err := put(store.Shifts, v); err != nil {

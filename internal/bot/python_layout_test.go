@@ -19,7 +19,7 @@ import (
 // The spreadsheet as the Python version (v2.1.0) and the admin left it; see
 // internal/syncmgr/python_layout_test.go for what it holds.
 const (
-	pythonLayout  = "../sheets/testdata/python_layout.json"
+	pythonLayout  = "../syncmgr/testdata/python_layout.json"
 	pythonSheetID = "python-v2"
 )
 
@@ -68,7 +68,7 @@ func TestPythonLayoutBotShiftsChangeOnlyTheirRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { wdb.Close() })
-	eng := syncmgr.NewEngine(wdb, client, sheets.Tabs("Shifts", products), e.log)
+	eng := syncmgr.NewEngine(wdb, client, syncmgr.Tabs("Shifts", products), e.log)
 	cycle := func() syncmgr.Stats {
 		t.Helper()
 		st, err := eng.SyncOnce(context.Background())

@@ -41,7 +41,7 @@ func newWorker(t testing.TB, e *env) *worker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tabs := sheets.Tabs("Shifts", products)
+	tabs := syncmgr.Tabs("Shifts", products)
 	if err := syncmgr.InitSheets(context.Background(), client, tabs, e.log); err != nil {
 		t.Fatal(err)
 	}

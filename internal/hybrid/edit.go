@@ -76,9 +76,9 @@ func (s *Service) editClock(ctx context.Context, tx *store.Tx, employee, shiftID
 	}
 	sh.WorkedHours, sh.TotalPerHour, sh.TotalMade = res.WorkedHours, res.TotalPerHour, res.TotalMade
 	err = s.updateRow(ctx, tx, store.Shifts, id(shiftID), store.Values{
-		"clock_in": s.FormatTime(sh.ClockIn), "clock_out": s.FormatTime(sh.ClockOut),
-		"worked_hours": Money(sh.WorkedHours), "total_per_hour": Money(sh.TotalPerHour),
-		"total_made": Money(sh.TotalMade),
+		store.ClockIn: s.FormatTime(sh.ClockIn), store.ClockOut: s.FormatTime(sh.ClockOut),
+		store.WorkedHours: Money(sh.WorkedHours), store.TotalPerHour: Money(sh.TotalPerHour),
+		store.TotalMade: Money(sh.TotalMade),
 	})
 	if err != nil {
 		return Edited{}, err
@@ -104,9 +104,9 @@ func (s *Service) EditTotalSales(ctx context.Context, tx *store.Tx, employee, sh
 	sh.TotalSales, sh.NetSales, sh.CommissionPercent = res.TotalSales, res.NetSales, res.CommissionPercent
 	sh.Commissions, sh.TotalMade = res.Commissions, res.TotalMade
 	err = s.updateRow(ctx, tx, store.Shifts, id(shiftID), store.Values{
-		"total_sales": Money(sh.TotalSales), "net_sales": Money(sh.NetSales),
-		"commission_pct": Money(sh.CommissionPercent), "commissions": Money(sh.Commissions),
-		"total_made": Money(sh.TotalMade),
+		store.TotalSales: Money(sh.TotalSales), store.NetSales: Money(sh.NetSales),
+		store.CommissionPct: Money(sh.CommissionPercent), store.Commissions: Money(sh.Commissions),
+		store.TotalMade: Money(sh.TotalMade),
 	})
 	if err != nil {
 		return Edited{}, err

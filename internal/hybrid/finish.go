@@ -84,9 +84,11 @@ func (s *Service) FinishShift(ctx context.Context, tx *store.Tx, in NewShift) (F
 		return Finished{}, fmt.Errorf("compute shift of employee %d: %w", in.EmployeeID, err)
 	}
 
-	var shiftID int64
-	if err := tx.QueryRow(ctx, sqlNextShiftID).Scan(&shiftID); err != nil {
-		return Finished{}, fmt.Errorf("allocate shift id: %w", err)
+	// Above every id ever seen, deleted and rejected rows included: a
+	// reused id would inherit the old shift's bonuses (SPEC §3).
+	shiftID, err := tx.NextID(ctx, store.Shifts)
+	if err != nil {
+		return Finished{}, err
 	}
 	sh := Shift{
 		ID: shiftID, EmployeeID: in.EmployeeID, EmployeeName: in.EmployeeName,
@@ -101,7 +103,7 @@ func (s *Service) FinishShift(ctx context.Context, tx *store.Tx, in NewShift) (F
 	}
 	for _, a := range res.Applied {
 		err := s.updateRow(ctx, tx, store.ActiveBonuses, id(a.Bonus.ID), store.Values{
-			"applied": "true", "shift_id": id(shiftID),
+			store.Applied: "true", store.ShiftID: id(shiftID),
 		})
 		if err != nil {
 			return Finished{}, err
@@ -241,8 +243,8 @@ func (s *Service) evaluateRank(ctx context.Context, tx *store.Tx, sh Shift) (*Ra
 	}
 	var existing *payroll.RankRecord
 	if exists {
-		existing = &payroll.RankRecord{Current: row.Values["current_rank"], Previous: row.Values["previous_rank"],
-			Notified: row.Values["notified"] == "true"}
+		existing = &payroll.RankRecord{Current: row.Values[store.CurrentRank], Previous: row.Values[store.PreviousRank],
+			Notified: row.Values[store.Notified] == "true"}
 	}
 	ch := payroll.EvaluateRank(ranks, sales, existing)
 	if ch.Kind == payroll.RankNone {
@@ -251,14 +253,14 @@ func (s *Service) evaluateRank(ctx context.Context, tx *store.Tx, sh Shift) (*Ra
 	if !exists {
 		row = store.Row{Values: store.Values{}}
 	}
-	row.Values["employee_id"] = id(sh.EmployeeID)
-	row.Values["year"] = fmt.Sprint(sh.Date.Year())
-	row.Values["month"] = fmt.Sprint(int(sh.Date.Month()))
-	row.Values["current_rank"] = ch.Record.Current
-	row.Values["previous_rank"] = ch.Record.Previous
+	row.Values[store.EmployeeID] = id(sh.EmployeeID)
+	row.Values[store.Year] = fmt.Sprint(sh.Date.Year())
+	row.Values[store.Month] = fmt.Sprint(int(sh.Date.Month()))
+	row.Values[store.CurrentRank] = ch.Record.Current
+	row.Values[store.PreviousRank] = ch.Record.Previous
 	// A silent first record has nothing left to announce.
-	row.Values["notified"] = fmt.Sprint(ch.Kind == payroll.RankFirst)
-	row.Values["last_updated"] = s.FormatTime(sh.Date)
+	row.Values[store.Notified] = fmt.Sprint(ch.Kind == payroll.RankFirst)
+	row.Values[store.LastUpdated] = s.FormatTime(sh.Date)
 	row.Pending = true
 	if err := tx.PutRow(ctx, store.EmployeeRanks, row); err != nil {
 		return nil, err
@@ -279,21 +281,21 @@ func (s *Service) evaluateRank(ctx context.Context, tx *store.Tx, sh Shift) (*Ra
 	if !ok {
 		return rc, nil // announced as a special bonus for the admin to honour
 	}
-	var bonusID int64
-	if err := tx.QueryRow(ctx, sqlNextBonusID).Scan(&bonusID); err != nil {
-		return nil, fmt.Errorf("allocate bonus id: %w", err)
+	bonusID, err := tx.NextID(ctx, store.ActiveBonuses)
+	if err != nil {
+		return nil, err
 	}
 	v := store.Values{
-		"id": id(bonusID), "employee_id": id(sh.EmployeeID), "bonus_type": grant.Type,
-		"applied": "false", "created_at": s.FormatTime(sh.Date),
+		store.ID: id(bonusID), store.EmployeeID: id(sh.EmployeeID), store.BonusType: grant.Type,
+		store.Applied: "false", store.CreatedAt: s.FormatTime(sh.Date),
 	}
 	if !grant.Value.IsZero() {
-		v["value"] = Money(grant.Value)
+		v[store.BonusValue] = Money(grant.Value)
 	}
 	if immediate {
-		v["applied"], v["shift_id"] = "true", id(sh.ID)
+		v[store.Applied], v[store.ShiftID] = "true", id(sh.ID)
 		rc.Immediate = grant.Value.Round(2)
-		err := s.updateRow(ctx, tx, store.Shifts, id(sh.ID), store.Values{"total_made": Money(sh.TotalMade.Add(rc.Immediate))})
+		err := s.updateRow(ctx, tx, store.Shifts, id(sh.ID), store.Values{store.TotalMade: Money(sh.TotalMade.Add(rc.Immediate))})
 		if err != nil {
 			return nil, err
 		}
@@ -306,5 +308,5 @@ func (s *Service) evaluateRank(ctx context.Context, tx *store.Tx, sh Shift) (*Ra
 
 // MarkNotified records that the rank message for the month was sent.
 func (s *Service) MarkNotified(ctx context.Context, tx *store.Tx, employee int64, year, month int) error {
-	return s.updateRow(ctx, tx, store.EmployeeRanks, rankKey(employee, year, month), store.Values{"notified": "true"})
+	return s.updateRow(ctx, tx, store.EmployeeRanks, rankKey(employee, year, month), store.Values{store.Notified: "true"})
 }

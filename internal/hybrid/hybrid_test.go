@@ -114,7 +114,7 @@ func shift(emp int64, in, out, now string, sales ...string) hybrid.NewShift {
 	return s
 }
 
-func wantValues(t *testing.T, what string, got store.Values, want map[string]string) {
+func wantValues(t *testing.T, what string, got store.Values, want store.Values) {
 	t.Helper()
 	for k, v := range want {
 		if got[k] != v {
@@ -126,8 +126,8 @@ func wantValues(t *testing.T, what string, got store.Values, want map[string]str
 // SPEC §6's example, for an employee the sheet does not know yet.
 func TestFinishShiftPricesSpecExampleAndWritesPendingRows(t *testing.T) {
 	e := newEnv(t, true, 0)
-	e.synced(store.Shifts, store.Values{"id": "41", "date": "2026/10/01 17:00:00", "employee_id": "7", "clock_in": "2026/10/01 09:00:00",
-		"clock_out": "2026/10/01 17:00:00", "total_sales": "1.00", "total_made": "1.00"})
+	e.synced(store.Shifts, store.Values{store.ID: "41", store.Date: "2026/10/01 17:00:00", store.EmployeeID: "7", store.ClockIn: "2026/10/01 09:00:00",
+		store.ClockOut: "2026/10/01 17:00:00", store.TotalSales: "1.00", store.TotalMade: "1.00"})
 	f := e.finish(shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:09", "Model A", "500"))
 
 	if f.Shift.ID != 42 {
@@ -143,19 +143,19 @@ func TestFinishShiftPricesSpecExampleAndWritesPendingRows(t *testing.T) {
 	if !row.Pending || row.Base != nil {
 		t.Errorf("new shift must be pending and never synced: %+v", row)
 	}
-	wantValues(t, "shift", row.Values, map[string]string{
-		"date": "2026/11/28 17:05:09", "employee_id": "1001", "employee_name": "user1001",
-		"clock_in": "2026/11/28 09:00:00", "clock_out": "2026/11/28 17:00:00", "worked_hours": "8.00",
-		"products:Model A": "500.00", "total_sales": "500.00", "net_sales": "400.00", "commission_pct": "10.00",
-		"total_per_hour": "120.00", "commissions": "40.00", "total_made": "160.00",
+	wantValues(t, "shift", row.Values, store.Values{
+		store.Date: "2026/11/28 17:05:09", store.EmployeeID: "1001", store.EmployeeName: "user1001",
+		store.ClockIn: "2026/11/28 09:00:00", store.ClockOut: "2026/11/28 17:00:00", store.WorkedHours: "8.00",
+		store.ProductField("Model A"): "500.00", store.TotalSales: "500.00", store.NetSales: "400.00", store.CommissionPct: "10.00",
+		store.TotalPerHour: "120.00", store.Commissions: "40.00", store.TotalMade: "160.00",
 	})
 	set := e.row(store.EmployeeSettings, "1001")
 	if !set.Pending {
 		t.Error("default settings row must be pending")
 	}
-	wantValues(t, "settings", set.Values, map[string]string{"hourly_wage": "15.00", "sales_commission": "8.00"})
+	wantValues(t, "settings", set.Values, store.Values{store.HourlyWage: "15.00", store.SalesCommission: "8.00"})
 	rank := e.row(store.EmployeeRanks, "1001|2026|11")
-	wantValues(t, "rank record", rank.Values, map[string]string{"current_rank": "Rookie", "previous_rank": "Rookie", "notified": "true"})
+	wantValues(t, "rank record", rank.Values, store.Values{store.CurrentRank: "Rookie", store.PreviousRank: "Rookie", store.Notified: "true"})
 }
 
 func TestFinishShiftIsRefusedBeforeTheFirstPull(t *testing.T) {
@@ -174,16 +174,16 @@ func TestFinishShiftIsRefusedBeforeTheFirstPull(t *testing.T) {
 
 func TestFinishShiftConsumesUnappliedBonuses(t *testing.T) {
 	e := newEnv(t, true, 0)
-	e.synced(store.EmployeeSettings, store.Values{"employee_id": "1001", "hourly_wage": "20.00", "sales_commission": "10.00"})
-	e.synced(store.ActiveBonuses, store.Values{"id": "1", "employee_id": "1001", "bonus_type": "percent_next", "value": "1.00", "applied": "false"})
-	e.synced(store.ActiveBonuses, store.Values{"id": "2", "employee_id": "1001", "bonus_type": "flat", "value": "10.00", "applied": "false"})
-	e.synced(store.ActiveBonuses, store.Values{"id": "3", "employee_id": "1002", "bonus_type": "flat", "value": "99.00", "applied": "false"})
+	e.synced(store.EmployeeSettings, store.Values{store.EmployeeID: "1001", store.HourlyWage: "20.00", store.SalesCommission: "10.00"})
+	e.synced(store.ActiveBonuses, store.Values{store.ID: "1", store.EmployeeID: "1001", store.BonusType: "percent_next", store.BonusValue: "1.00", store.Applied: "false"})
+	e.synced(store.ActiveBonuses, store.Values{store.ID: "2", store.EmployeeID: "1001", store.BonusType: "flat", store.BonusValue: "10.00", store.Applied: "false"})
+	e.synced(store.ActiveBonuses, store.Values{store.ID: "3", store.EmployeeID: "1002", store.BonusType: "flat", store.BonusValue: "99.00", store.Applied: "false"})
 
 	f := e.finish(shift(anna, "2026/11/28 10:00:00", "2026/11/28 14:00:00", "2026/11/28 14:01:00", "Model B", "600", "Model A", "100"))
 	// 4 h × 20 = 80; 700 → net 560; 10 + 2 + 1 = 13 % → 72.80; + 10 flat.
-	wantValues(t, "shift", e.row(store.Shifts, "1").Values, map[string]string{
-		"commission_pct": "13.00", "commissions": "72.80", "total_per_hour": "80.00", "total_made": "162.80",
-		"products:Model A": "100.00", "products:Model B": "600.00",
+	wantValues(t, "shift", e.row(store.Shifts, "1").Values, store.Values{
+		store.CommissionPct: "13.00", store.Commissions: "72.80", store.TotalPerHour: "80.00", store.TotalMade: "162.80",
+		store.ProductField("Model A"): "100.00", store.ProductField("Model B"): "600.00",
 	})
 	if got := payroll.CommissionBreakdown(f.Result); got != "13.00% (10.0% base + 2.0% dynamic + 1.0% bonus)" {
 		t.Errorf("breakdown %q", got)
@@ -196,9 +196,9 @@ func TestFinishShiftConsumesUnappliedBonuses(t *testing.T) {
 		if !b.Pending || b.Base == nil {
 			t.Errorf("bonus %s: want pending with its base kept, got %+v", k, b)
 		}
-		wantValues(t, "bonus "+k, b.Values, map[string]string{"applied": "true", "shift_id": "1"})
+		wantValues(t, "bonus "+k, b.Values, store.Values{store.Applied: "true", store.ShiftID: "1"})
 	}
-	if b := e.row(store.ActiveBonuses, "3"); b.Pending || b.Values["applied"] != "false" {
+	if b := e.row(store.ActiveBonuses, "3"); b.Pending || b.Values[store.Applied] != "false" {
 		t.Errorf("another employee's bonus was touched: %+v", b)
 	}
 }
@@ -206,13 +206,13 @@ func TestFinishShiftConsumesUnappliedBonuses(t *testing.T) {
 func TestPercentPrevAndPercentAllFindTheirShifts(t *testing.T) {
 	e := newEnv(t, true, 0)
 	// Boris worked earlier the same day: Model A 1000, Model B 300.
-	e.synced(store.Shifts, store.Values{"id": "1", "date": "2026/11/28 12:00:00", "employee_id": "1002", "clock_in": "2026/11/28 06:00:00",
-		"clock_out": "2026/11/28 12:00:00", "products": "", "products:Model A": "1000.00", "products:Model B": "300.00", "total_sales": "1300.00"})
+	e.synced(store.Shifts, store.Values{store.ID: "1", store.Date: "2026/11/28 12:00:00", store.EmployeeID: "1002", store.ClockIn: "2026/11/28 06:00:00",
+		store.ClockOut: "2026/11/28 12:00:00", store.ProductField("Model A"): "1000.00", store.ProductField("Model B"): "300.00", store.TotalSales: "1300.00"})
 	// A later shift of Boris's with another product only: not a percent_prev match.
-	e.synced(store.Shifts, store.Values{"id": "2", "date": "2026/11/28 13:00:00", "employee_id": "1002", "clock_in": "2026/11/28 08:00:00",
-		"clock_out": "2026/11/28 13:00:00", "products:Model C": "50.00", "total_sales": "50.00"})
-	e.synced(store.ActiveBonuses, store.Values{"id": "1", "employee_id": "1001", "bonus_type": "percent_prev", "value": "1.00", "applied": "false"})
-	e.synced(store.ActiveBonuses, store.Values{"id": "2", "employee_id": "1001", "bonus_type": "percent_all", "value": "2.00", "applied": "false"})
+	e.synced(store.Shifts, store.Values{store.ID: "2", store.Date: "2026/11/28 13:00:00", store.EmployeeID: "1002", store.ClockIn: "2026/11/28 08:00:00",
+		store.ClockOut: "2026/11/28 13:00:00", store.ProductField("Model C"): "50.00", store.TotalSales: "50.00"})
+	e.synced(store.ActiveBonuses, store.Values{store.ID: "1", store.EmployeeID: "1001", store.BonusType: "percent_prev", store.BonusValue: "1.00", store.Applied: "false"})
+	e.synced(store.ActiveBonuses, store.Values{store.ID: "2", store.EmployeeID: "1001", store.BonusType: "percent_all", store.BonusValue: "2.00", store.Applied: "false"})
 
 	f := e.finish(shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:00", "Model A", "200"))
 	money := map[string]string{}
@@ -238,15 +238,15 @@ func TestRankUpWithFlatBonusAddsItToTheShiftAfterTheSummary(t *testing.T) {
 	if got := f.Shift.TotalMade.StringFixed(2); got != "400.00" {
 		t.Errorf("summary total made %s, want 400.00", got)
 	}
-	wantValues(t, "shift", e.row(store.Shifts, "1").Values, map[string]string{"total_made": "410.00"})
-	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, map[string]string{
-		"bonus_type": "flat_immediate", "value": "10.00", "applied": "true", "shift_id": "1", "employee_id": "1001",
-		"created_at": "2026/11/28 17:05:00",
+	wantValues(t, "shift", e.row(store.Shifts, "1").Values, store.Values{store.TotalMade: "410.00"})
+	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, store.Values{
+		store.BonusType: "flat_immediate", store.BonusValue: "10.00", store.Applied: "true", store.ShiftID: "1", store.EmployeeID: "1001",
+		store.CreatedAt: "2026/11/28 17:05:00",
 	})
 	rec := e.row(store.EmployeeRanks, "1001|2026|11")
-	wantValues(t, "rank", rec.Values, map[string]string{"current_rank": "Hustler", "previous_rank": "Rookie", "notified": "false"})
+	wantValues(t, "rank", rec.Values, store.Values{store.CurrentRank: "Hustler", store.PreviousRank: "Rookie", store.Notified: "false"})
 	e.update(func(ctx context.Context, tx *store.Tx) error { return e.svc.MarkNotified(ctx, tx, anna, 2026, 11) })
-	if rec := e.row(store.EmployeeRanks, "1001|2026|11"); rec.Values["notified"] != "true" || !rec.Pending {
+	if rec := e.row(store.EmployeeRanks, "1001|2026|11"); rec.Values[store.Notified] != "true" || !rec.Pending {
 		t.Errorf("after MarkNotified: %+v", rec)
 	}
 }
@@ -257,12 +257,12 @@ func TestRankUpPercentNextIsUsedByTheNextShift(t *testing.T) {
 	if f.Rank == nil || f.Rank.BonusCode != "percent_next_1" || !f.Rank.Immediate.IsZero() {
 		t.Fatalf("rank = %+v", f.Rank)
 	}
-	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, map[string]string{"bonus_type": "percent_next", "value": "1.00", "applied": "false", "shift_id": ""})
+	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, store.Values{store.BonusType: "percent_next", store.BonusValue: "1.00", store.Applied: "false", store.ShiftID: ""})
 	next := e.finish(shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:00", "Model A", "500"))
 	if got := payroll.CommissionBreakdown(next.Result); got != "11.00% (8.0% base + 2.0% dynamic + 1.0% bonus)" {
 		t.Errorf("next shift breakdown %q", got)
 	}
-	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, map[string]string{"applied": "true", "shift_id": "2"})
+	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, store.Values{store.Applied: "true", store.ShiftID: "2"})
 	if next.Rank != nil {
 		t.Errorf("same rank again must be silent: %+v", next.Rank)
 	}
@@ -287,8 +287,8 @@ func TestEditsRecalculateAndOnlyTouchOwnShifts(t *testing.T) {
 		ed, err = e.svc.EditClockOut(ctx, tx, anna, 1, at("2026/11/28 15:00:00"))
 		return err
 	})
-	wantValues(t, "after clock out edit", e.row(store.Shifts, "1").Values, map[string]string{
-		"clock_in": "2026/11/28 07:00:00", "clock_out": "2026/11/28 15:00:00", "worked_hours": "8.00", "total_per_hour": "120.00", "total_made": "160.00",
+	wantValues(t, "after clock out edit", e.row(store.Shifts, "1").Values, store.Values{
+		store.ClockIn: "2026/11/28 07:00:00", store.ClockOut: "2026/11/28 15:00:00", store.WorkedHours: "8.00", store.TotalPerHour: "120.00", store.TotalMade: "160.00",
 	})
 	e.update(func(ctx context.Context, tx *store.Tx) error {
 		var err error
@@ -296,9 +296,9 @@ func TestEditsRecalculateAndOnlyTouchOwnShifts(t *testing.T) {
 		return err
 	})
 	// 1000 → net 800 × 12 % = 96 + 120.
-	wantValues(t, "after sales edit", e.row(store.Shifts, "1").Values, map[string]string{
-		"total_sales": "1000.00", "net_sales": "800.00", "commission_pct": "12.00", "commissions": "96.00", "total_made": "216.00",
-		"products:Model A": "500.00",
+	wantValues(t, "after sales edit", e.row(store.Shifts, "1").Values, store.Values{
+		store.TotalSales: "1000.00", store.NetSales: "800.00", store.CommissionPct: "12.00", store.Commissions: "96.00", store.TotalMade: "216.00",
+		store.ProductField("Model A"): "500.00",
 	})
 	if got := payroll.CommissionBreakdown(ed.Result); got != "12.00% (8.0% base + 4.0% dynamic)" {
 		t.Errorf("breakdown %q", got)
@@ -318,7 +318,7 @@ func TestEditsRecalculateAndOnlyTouchOwnShifts(t *testing.T) {
 	if !errors.Is(err, hybrid.ErrNotFound) {
 		t.Errorf("editing Boris's shift: err = %v", err)
 	}
-	wantValues(t, "Boris's shift", e.row(store.Shifts, "2").Values, map[string]string{"total_sales": "500.00"})
+	wantValues(t, "Boris's shift", e.row(store.Shifts, "2").Values, store.Values{store.TotalSales: "500.00"})
 }
 
 func TestLastShiftsNewestFirstOwnOnly(t *testing.T) {

@@ -129,17 +129,17 @@ func (s *Service) settings(ctx context.Context, tx *store.Tx, employee int64) (p
 	if !ok {
 		def := payroll.DefaultSettings()
 		row = store.Row{Values: store.Values{
-			"employee_id":      id(employee),
-			"hourly_wage":      Money(def.HourlyWage),
-			"sales_commission": Money(def.SalesCommission),
+			store.EmployeeID:      id(employee),
+			store.HourlyWage:      Money(def.HourlyWage),
+			store.SalesCommission: Money(def.SalesCommission),
 		}, Pending: true}
 		if err := tx.PutRow(ctx, store.EmployeeSettings, row); err != nil {
 			return payroll.Settings{}, err
 		}
 		return def, nil
 	}
-	wage, err1 := dec(row.Values["hourly_wage"])
-	pct, err2 := dec(row.Values["sales_commission"])
+	wage, err1 := dec(row.Values[store.HourlyWage])
+	pct, err2 := dec(row.Values[store.SalesCommission])
 	if err := errors.Join(err1, err2); err != nil {
 		return payroll.Settings{}, fmt.Errorf("employee %d settings: %w", employee, err)
 	}
@@ -258,17 +258,16 @@ func (s *Service) parseProducts(js string) ([]payroll.ProductSale, error) {
 	}
 	vals := make(store.Values, len(m))
 	for k, v := range m {
-		vals[store.Shifts.MapField+":"+k] = v
+		vals[store.ProductField(k)] = v
 	}
 	return s.productsOf(vals)
 }
 
-// productsOf reads the "products:<name>" fields of a shift row.
+// productsOf reads the product fields of a shift row.
 func (s *Service) productsOf(v store.Values) ([]payroll.ProductSale, error) {
-	prefix := store.Shifts.MapField + ":"
 	var out []payroll.ProductSale
 	for k, a := range v {
-		name, ok := strings.CutPrefix(k, prefix)
+		name, ok := store.ProductOf(k)
 		if !ok || a == "" {
 			continue
 		}
@@ -304,14 +303,14 @@ func (s *Service) ordered(ps []payroll.ProductSale) []payroll.ProductSale {
 func (s *Service) shiftOf(v store.Values) (Shift, error) {
 	var sh Shift
 	var errs []error
-	num := func(f string) decimal.Decimal {
+	num := func(f store.Field) decimal.Decimal {
 		d, err := dec(v[f])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s %q: %w", f, v[f], err))
 		}
 		return d
 	}
-	tm := func(f string) time.Time {
+	tm := func(f store.Field) time.Time {
 		t, err := s.parseTime(v[f])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", f, err))
@@ -319,22 +318,22 @@ func (s *Service) shiftOf(v store.Values) (Shift, error) {
 		return t
 	}
 	var err error
-	if sh.ID, err = strconv.ParseInt(v["id"], 10, 64); err != nil {
-		errs = append(errs, fmt.Errorf("id %q: %w", v["id"], err))
+	if sh.ID, err = strconv.ParseInt(v[store.ID], 10, 64); err != nil {
+		errs = append(errs, fmt.Errorf("id %q: %w", v[store.ID], err))
 	}
-	if sh.EmployeeID, err = strconv.ParseInt(v["employee_id"], 10, 64); err != nil {
-		errs = append(errs, fmt.Errorf("employee_id %q: %w", v["employee_id"], err))
+	if sh.EmployeeID, err = strconv.ParseInt(v[store.EmployeeID], 10, 64); err != nil {
+		errs = append(errs, fmt.Errorf("employee_id %q: %w", v[store.EmployeeID], err))
 	}
-	sh.EmployeeName = v["employee_name"]
-	sh.Date, sh.ClockIn, sh.ClockOut = tm("date"), tm("clock_in"), tm("clock_out")
-	sh.WorkedHours, sh.TotalSales, sh.NetSales = num("worked_hours"), num("total_sales"), num("net_sales")
-	sh.CommissionPercent, sh.TotalPerHour = num("commission_pct"), num("total_per_hour")
-	sh.Commissions, sh.TotalMade = num("commissions"), num("total_made")
+	sh.EmployeeName = v[store.EmployeeName]
+	sh.Date, sh.ClockIn, sh.ClockOut = tm(store.Date), tm(store.ClockIn), tm(store.ClockOut)
+	sh.WorkedHours, sh.TotalSales, sh.NetSales = num(store.WorkedHours), num(store.TotalSales), num(store.NetSales)
+	sh.CommissionPercent, sh.TotalPerHour = num(store.CommissionPct), num(store.TotalPerHour)
+	sh.Commissions, sh.TotalMade = num(store.Commissions), num(store.TotalMade)
 	if sh.Products, err = s.productsOf(v); err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return Shift{}, fmt.Errorf("shift %s: %w", v["id"], err)
+		return Shift{}, fmt.Errorf("shift %s: %w", v[store.ID], err)
 	}
 	return sh, nil
 }
@@ -342,22 +341,22 @@ func (s *Service) shiftOf(v store.Values) (Shift, error) {
 // values is the row a shift is stored as.
 func (s *Service) values(sh Shift) store.Values {
 	v := store.Values{
-		"id":             id(sh.ID),
-		"date":           s.FormatTime(sh.Date),
-		"employee_id":    id(sh.EmployeeID),
-		"employee_name":  sh.EmployeeName,
-		"clock_in":       s.FormatTime(sh.ClockIn),
-		"clock_out":      s.FormatTime(sh.ClockOut),
-		"worked_hours":   Money(sh.WorkedHours),
-		"total_sales":    Money(sh.TotalSales),
-		"net_sales":      Money(sh.NetSales),
-		"commission_pct": Money(sh.CommissionPercent),
-		"total_per_hour": Money(sh.TotalPerHour),
-		"commissions":    Money(sh.Commissions),
-		"total_made":     Money(sh.TotalMade),
+		store.ID:            id(sh.ID),
+		store.Date:          s.FormatTime(sh.Date),
+		store.EmployeeID:    id(sh.EmployeeID),
+		store.EmployeeName:  sh.EmployeeName,
+		store.ClockIn:       s.FormatTime(sh.ClockIn),
+		store.ClockOut:      s.FormatTime(sh.ClockOut),
+		store.WorkedHours:   Money(sh.WorkedHours),
+		store.TotalSales:    Money(sh.TotalSales),
+		store.NetSales:      Money(sh.NetSales),
+		store.CommissionPct: Money(sh.CommissionPercent),
+		store.TotalPerHour:  Money(sh.TotalPerHour),
+		store.Commissions:   Money(sh.Commissions),
+		store.TotalMade:     Money(sh.TotalMade),
 	}
 	for _, p := range sh.Products {
-		v[store.Shifts.MapField+":"+p.Product] = Money(p.Amount)
+		v[store.ProductField(p.Product)] = Money(p.Amount)
 	}
 	return v
 }
@@ -413,7 +412,7 @@ func (s *Service) ownShift(ctx context.Context, tx *store.Tx, employee, shiftID 
 	if err != nil {
 		return Shift{}, row, err
 	}
-	if !ok || row.Values["employee_id"] != id(employee) {
+	if !ok || row.Values[store.EmployeeID] != id(employee) {
 		return Shift{}, row, fmt.Errorf("shift %d of employee %d: %w", shiftID, employee, ErrNotFound)
 	}
 	sh, err := s.shiftOf(row.Values)

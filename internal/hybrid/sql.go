@@ -10,10 +10,6 @@ const (
 
 	sqlRanks = `SELECT rank_name, min_amount, max_amount, emoji, bonus_1, bonus_2, bonus_3, text FROM ranks`
 
-	sqlNextShiftID = `SELECT coalesce(max(id), 0) + 1 FROM shifts`
-
-	sqlNextBonusID = `SELECT coalesce(max(id), 0) + 1 FROM active_bonuses`
-
 	// An admin may leave Applied blank: anything but "true" is unapplied.
 	sqlUnappliedBonuses = `SELECT id, bonus_type, value FROM active_bonuses
 		WHERE employee_id = ? AND applied != 'true' ORDER BY id`

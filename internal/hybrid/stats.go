@@ -57,7 +57,7 @@ func (s *Service) Statistics(ctx context.Context, tx *store.Tx, employee int64, 
 	}
 	// The month's record wins when there is one: it is what the user was
 	// told, and the admin may have set it by hand.
-	if name := strings.TrimSpace(row.Values["current_rank"]); ok && name != "" {
+	if name := strings.TrimSpace(row.Values[store.CurrentRank]); ok && name != "" {
 		st.Rank = payroll.Rank{Name: name}
 		for _, r := range ranks {
 			if strings.EqualFold(strings.TrimSpace(r.Name), name) {

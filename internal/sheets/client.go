@@ -1,7 +1,7 @@
-// Package sheets owns everything that talks to Google Sheets: service-account
-// auth, the few API calls the sync engine makes, retries within a per-cycle
-// budget, and the per-tab codecs that turn human-typed cells into canonical
-// values and back (SPEC §2, §3).
+// Package sheets owns the Google Sheets API and nothing else: service-account
+// auth, the few calls the sync engine makes, and retries within a per-cycle
+// budget (SPEC §3). What cells mean is the sync engine's business; this
+// package links no database.
 package sheets
 
 import (
@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -158,6 +159,14 @@ func retryable(err error) bool {
 	return errors.As(err, &nerr) || strings.Contains(err.Error(), "EOF") || strings.Contains(err.Error(), "connection reset")
 }
 
+// Refused reports whether Google answered err with an error status: the
+// request was not applied, unlike a timeout or a dropped connection, after
+// which Google may still apply it.
+func Refused(err error) bool {
+	var gerr *googleapi.Error
+	return errors.As(err, &gerr)
+}
+
 // do runs one API call with a per-request timeout. Idempotent calls are
 // retried per the cycle's budget; an append never is (SPEC §3).
 func (c *Client) do(ctx context.Context, op string, idempotent bool, call func(context.Context) error) error {
@@ -205,6 +214,19 @@ func A1(tab string, row, col int) string {
 	return fmt.Sprintf("%s!%s%d", quote(tab), ColumnName(col), row)
 }
 
+// Span names a block of cells: rows 1-based and inclusive, columns 0-based
+// and inclusive; lastRow 0 leaves the rows open to the end of the tab.
+func Span(tab string, firstRow, firstCol, lastRow, lastCol int) string {
+	end := ColumnName(lastCol)
+	if lastRow > 0 {
+		end += strconv.Itoa(lastRow)
+	}
+	return fmt.Sprintf("%s!%s%d:%s", quote(tab), ColumnName(firstCol), firstRow, end)
+}
+
+// Whole names a whole tab.
+func Whole(tab string) string { return quote(tab) }
+
 // ColumnName turns a 0-based column index into letters: 0 → A, 26 → AA.
 func ColumnName(col int) string {
 	name := ""
@@ -247,53 +269,121 @@ func (c *Client) BatchGet(ctx context.Context, tabs []string) (values map[string
 }
 
 func (c *Client) batchGet(ctx context.Context, tabs []string) (map[string][][]any, error) {
-	out := make(map[string][][]any, len(tabs))
-	if len(tabs) == 0 {
-		return out, nil
-	}
 	ranges := make([]string, len(tabs))
 	for i, t := range tabs {
 		ranges[i] = quote(t)
 	}
+	got, err := c.GetRanges(ctx, ranges, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][][]any, len(tabs))
+	for i, t := range tabs {
+		out[t] = got[i]
+	}
+	return out, nil
+}
+
+// ValueRange is a block of cells to write. A nil cell is sent as JSON null,
+// which the API skips ("Null values will be skipped", ValueRange in the
+// Sheets API reference), so one range can span a row's cells while leaving
+// the ones between alone; "" clears a cell.
+type ValueRange struct {
+	Range  string
+	Values [][]any
+}
+
+// GetRanges reads A1 ranges in one values.batchGet: unformatted values, or
+// as Sheets displays them (formatted); date-times always as formatted
+// strings. Idempotent, so retried.
+func (c *Client) GetRanges(ctx context.Context, ranges []string, formatted bool) ([][][]any, error) {
+	if len(ranges) == 0 {
+		return nil, nil
+	}
+	render := "UNFORMATTED_VALUE"
+	if formatted {
+		render = "FORMATTED_VALUE"
+	}
 	var resp *sheetsapi.BatchGetValuesResponse
 	err := c.do(ctx, "values.batchGet", true, func(ctx context.Context) (err error) {
 		resp, err = c.svc.Spreadsheets.Values.BatchGet(c.id).Ranges(ranges...).
-			ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("FORMATTED_STRING").
+			ValueRenderOption(render).DateTimeRenderOption("FORMATTED_STRING").
 			MajorDimension("ROWS").Context(ctx).Do()
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(resp.ValueRanges) != len(tabs) {
-		return nil, fmt.Errorf("sheets values.batchGet: asked for %d ranges, got %d", len(tabs), len(resp.ValueRanges))
+	if len(resp.ValueRanges) != len(ranges) {
+		return nil, fmt.Errorf("sheets values.batchGet: asked for %d ranges, got %d", len(ranges), len(resp.ValueRanges))
 	}
+	out := make([][][]any, len(ranges))
 	for i, vr := range resp.ValueRanges {
-		out[tabs[i]] = vr.Values
+		out[i] = vr.Values
 	}
 	return out, nil
 }
 
-// ValueRange is a block of cells to write.
-type ValueRange struct {
-	Range  string
-	Values [][]any
-}
-
-// BatchUpdate writes all ranges in one request, RAW. It is idempotent, so it
-// is retried.
-func (c *Client) BatchUpdate(ctx context.Context, data []ValueRange) error {
-	if len(data) == 0 {
-		return nil
-	}
-	req := &sheetsapi.BatchUpdateValuesRequest{ValueInputOption: "RAW"}
-	for _, d := range data {
-		req.Data = append(req.Data, &sheetsapi.ValueRange{Range: d.Range, Values: d.Values, MajorDimension: "ROWS"})
-	}
+// BatchUpdate writes ranges in one values.batchUpdate, RAW. prepare builds
+// the ranges before each attempt, so a retry can first look again where the
+// rows are: Sheets addresses cells by row number and has no conditional
+// write, and rows move while a request waits to be retried. A write is
+// idempotent, so it is retried within the cycle's budget.
+func (c *Client) BatchUpdate(ctx context.Context, prepare func(context.Context) ([]ValueRange, error)) error {
 	return c.do(ctx, "values.batchUpdate", true, func(ctx context.Context) error {
-		_, err := c.svc.Spreadsheets.Values.BatchUpdate(c.id, req).Context(ctx).Do()
+		data, err := prepare(ctx)
+		if err != nil || len(data) == 0 {
+			return err
+		}
+		req := &sheetsapi.BatchUpdateValuesRequest{ValueInputOption: "RAW"}
+		for _, d := range data {
+			req.Data = append(req.Data, &sheetsapi.ValueRange{Range: d.Range, Values: d.Values, MajorDimension: "ROWS"})
+		}
+		_, err = c.svc.Spreadsheets.Values.BatchUpdate(c.id, req).Context(ctx).Do()
 		return err
 	})
+}
+
+// DeleteRows deletes whole rows (1-based row numbers) of tab in one
+// spreadsheets.batchUpdate, bottom first so the numbers stay valid. Never
+// retried: deleting a row twice deletes two rows.
+func (c *Client) DeleteRows(ctx context.Context, tab string, rows []int) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	id, err := c.sheetID(ctx, tab)
+	if err != nil {
+		return err
+	}
+	sorted := slices.Sorted(slices.Values(rows))
+	req := &sheetsapi.BatchUpdateSpreadsheetRequest{}
+	for i := len(sorted) - 1; i >= 0; i-- {
+		req.Requests = append(req.Requests, &sheetsapi.Request{DeleteDimension: &sheetsapi.DeleteDimensionRequest{
+			Range: &sheetsapi.DimensionRange{SheetId: id, Dimension: "ROWS", StartIndex: int64(sorted[i] - 1),
+				EndIndex: int64(sorted[i]), ForceSendFields: []string{"SheetId", "StartIndex"}}}})
+	}
+	return c.do(ctx, "spreadsheets.batchUpdate", false, func(ctx context.Context) error {
+		_, err := c.svc.Spreadsheets.BatchUpdate(c.id, req).Context(ctx).Do()
+		return err
+	})
+}
+
+// sheetID finds a tab's numeric id, which row deletions need.
+func (c *Client) sheetID(ctx context.Context, tab string) (int64, error) {
+	var resp *sheetsapi.Spreadsheet
+	err := c.do(ctx, "spreadsheets.get", true, func(ctx context.Context) (err error) {
+		resp, err = c.svc.Spreadsheets.Get(c.id).Fields("sheets.properties(sheetId,title)").Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range resp.Sheets {
+		if s.Properties != nil && strings.EqualFold(s.Properties.Title, tab) {
+			return s.Properties.SheetId, nil
+		}
+	}
+	return 0, fmt.Errorf("sheets: no tab %q", tab)
 }
 
 // Append inserts rows after the last row of tab, RAW. Never retried: a

@@ -159,6 +159,11 @@ func render(v any, formatted bool) any {
 	switch x := v.(type) {
 	case nil:
 		return ""
+	case Formatted:
+		if formatted {
+			return x.text()
+		}
+		return x.N
 	case float64:
 		if formatted {
 			return formatNumber(x)
@@ -203,6 +208,9 @@ func parseUserEntered(s string) any {
 		if f, err := strconv.ParseFloat(t, 64); err == nil {
 			return f
 		}
+	}
+	if v, ok := parseFormatted(t); ok {
+		return v
 	}
 	return s
 }

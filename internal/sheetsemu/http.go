@@ -88,7 +88,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.takeFault(op)
-	if !sleep(r, f.Latency) {
+	var err error
+	if c.body, err = io.ReadAll(r.Body); err != nil {
+		return
+	}
+	if f.Before != nil {
+		f.Before()
+	}
+	if f.Hold != nil {
+		<-f.Hold // applied late, for a client that may be gone
+	} else if !sleep(r, f.Latency) {
 		return // the client went away; nobody is listening
 	}
 	switch {
@@ -97,10 +106,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case c.op == "":
 		writeError(w, c.q, 404, "Method not found.")
-		return
-	}
-	var err error
-	if c.body, err = io.ReadAll(r.Body); err != nil {
 		return
 	}
 	res, err := s.handle(&c)

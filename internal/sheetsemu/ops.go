@@ -340,9 +340,10 @@ func (b *book) spreadsheet(c *call) (any, error) {
 	return ss, nil
 }
 
-// addSheets is spreadsheets.batchUpdate for addSheet requests only (title
-// and grid size; new tabs go last). The whole batch is checked first, as
-// the real API applies all requests or none.
+// addSheets is spreadsheets.batchUpdate for addSheet, deleteDimension and
+// insertDimension requests (ROWS only; new tabs go last). The whole batch is
+// checked first, as the real API applies all requests or none; requests
+// then apply in order, each seeing the effect of the ones before.
 func (b *book) addSheets(c *call) (any, error) {
 	var req sheets.BatchUpdateSpreadsheetRequest
 	if err := decode(c.body, &req); err != nil {
@@ -352,28 +353,60 @@ func (b *book) addSheets(c *call) (any, error) {
 	for _, sh := range b.sheets {
 		taken[strings.ToLower(sh.title)] = true
 	}
-	var adds []*sheets.SheetProperties
-	for i, r := range req.Requests {
-		if r.AddSheet == nil {
-			return nil, apiErr(400, fmt.Sprintf("Invalid requests[%d]: only addSheet is supported by the emulator", i))
-		}
-		p := cmp.Or(r.AddSheet.Properties, &sheets.SheetProperties{})
-		for n := len(b.sheets) + len(adds) + 1; p.Title == ""; n++ {
-			if t := fmt.Sprintf("Sheet%d", n); !taken[strings.ToLower(t)] {
-				p.Title = t
+	byID := func(id int64) *sheet {
+		for _, sh := range b.sheets {
+			if sh.id == id {
+				return sh
 			}
 		}
-		if taken[strings.ToLower(p.Title)] {
-			return nil, apiErr(400, fmt.Sprintf("Invalid requests[%d].addSheet: A sheet with the name \"%s\" already exists. Please enter another name.", i, p.Title))
+		return nil
+	}
+	var steps []func() *sheets.Response
+	for i, r := range req.Requests {
+		switch {
+		case r.AddSheet != nil:
+			p := cmp.Or(r.AddSheet.Properties, &sheets.SheetProperties{})
+			for n := len(b.sheets) + len(steps) + 1; p.Title == ""; n++ {
+				if t := fmt.Sprintf("Sheet%d", n); !taken[strings.ToLower(t)] {
+					p.Title = t
+				}
+			}
+			if taken[strings.ToLower(p.Title)] {
+				return nil, apiErr(400, fmt.Sprintf("Invalid requests[%d].addSheet: A sheet with the name \"%s\" already exists. Please enter another name.", i, p.Title))
+			}
+			taken[strings.ToLower(p.Title)] = true
+			steps = append(steps, func() *sheets.Response {
+				g := cmp.Or(p.GridProperties, &sheets.GridProperties{})
+				b.add(p.Title, cmp.Or(int(g.RowCount), defaultRows), cmp.Or(int(g.ColumnCount), defaultCols))
+				return &sheets.Response{AddSheet: &sheets.AddSheetResponse{Properties: b.props(len(b.sheets) - 1)}}
+			})
+		case r.DeleteDimension != nil || r.InsertDimension != nil:
+			dr, kind := (*sheets.DimensionRange)(nil), "deleteDimension"
+			if r.DeleteDimension != nil {
+				dr = r.DeleteDimension.Range
+			} else {
+				dr, kind = r.InsertDimension.Range, "insertDimension"
+			}
+			if dr == nil || dr.Dimension != "ROWS" || dr.EndIndex <= dr.StartIndex || dr.StartIndex < 0 {
+				return nil, apiErr(400, fmt.Sprintf("Invalid requests[%d].%s: the emulator supports ROWS ranges with startIndex < endIndex", i, kind))
+			}
+			sh := byID(dr.SheetId)
+			if sh == nil {
+				return nil, apiErr(400, fmt.Sprintf("Invalid requests[%d].%s: No grid with id: %d", i, kind, dr.SheetId))
+			}
+			from, to := int(dr.StartIndex), int(dr.EndIndex)
+			if kind == "deleteDimension" {
+				steps = append(steps, func() *sheets.Response { sh.deleteRows(from, to); return &sheets.Response{} })
+			} else {
+				steps = append(steps, func() *sheets.Response { sh.insertRows(from, to-from); return &sheets.Response{} })
+			}
+		default:
+			return nil, apiErr(400, fmt.Sprintf("Invalid requests[%d]: only addSheet, deleteDimension and insertDimension are supported by the emulator", i))
 		}
-		taken[strings.ToLower(p.Title)] = true
-		adds = append(adds, p)
 	}
 	resp := &sheets.BatchUpdateSpreadsheetResponse{SpreadsheetId: c.id}
-	for _, p := range adds {
-		g := cmp.Or(p.GridProperties, &sheets.GridProperties{})
-		b.add(p.Title, cmp.Or(int(g.RowCount), defaultRows), cmp.Or(int(g.ColumnCount), defaultCols))
-		resp.Replies = append(resp.Replies, &sheets.Response{AddSheet: &sheets.AddSheetResponse{Properties: b.props(len(b.sheets) - 1)}})
+	for _, step := range steps {
+		resp.Replies = append(resp.Replies, step())
 	}
 	return resp, nil
 }

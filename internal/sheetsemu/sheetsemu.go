@@ -5,19 +5,27 @@
 // (fault injection, request counts, bearer-token checks, a fake OAuth2 token
 // endpoint) and JSON-file persistence for cmd/sheetsemu.
 //
-// Supported: spreadsheets.get, spreadsheets.batchUpdate (addSheet only) and
+// Supported: spreadsheets.get, spreadsheets.batchUpdate (addSheet, and
+// deleteDimension and insertDimension of rows) and
 // spreadsheets.values get, batchGet, update, batchUpdate, append, clear and
 // batchClear.
 //
 // Simplifications versus the real API (tests must not depend on these
 // behaving like Google):
-//   - Cells hold only strings, numbers (float64) and bools: no formulas (a
-//     USER_ENTERED "=..." is stored as text), no number formats, no dates.
-//     Date-like strings stay strings, so dateTimeRenderOption has no effect
-//     and FORMULA renders like UNFORMATTED_VALUE.
-//   - USER_ENTERED recognises only plain numbers ("15", "-2.5", "1e3"),
-//     TRUE/FALSE (any case) and a leading apostrophe that forces text;
-//     "1,234", "10%" or "$5" stay text.
+//   - Cells hold only strings, numbers (float64), bools and numbers with a
+//     percent or currency format: no formulas (a USER_ENTERED "=..." is
+//     stored as text), no other number formats, no dates. Date-like strings
+//     stay strings, so dateTimeRenderOption has no effect and FORMULA
+//     renders like UNFORMATTED_VALUE. A format belongs to the value, not the
+//     cell: writing over a cell replaces both.
+//   - USER_ENTERED recognises plain numbers ("15", "-2.5", "1e3"), numbers
+//     with thousands separators ("1,234.5"), percentages ("10%", "10 %":
+//     0.1 shown as a percent), dollar amounts ("$1,234.50": 1234.5 shown as
+//     currency), TRUE/FALSE (any case) and a leading apostrophe that forces
+//     text; other text stays text.
+//   - Test controls model the admin working in the sheet while a request is
+//     in flight (Fault.Before, Type, InsertRows, DeleteRow, SortRows) and
+//     Google applying a request after the client gave up (Fault.Hold).
 //   - FORMATTED_VALUE approximates Sheets' General format: integers exactly,
 //     other numbers with up to 10 significant digits.
 //   - append's "table" is the rows from the first to the last one with data
@@ -89,6 +97,14 @@ type Fault struct {
 	// net/http silently retries a GET that fails this way on a reused
 	// connection, so for reads use Times: 2 to make the client see an error.
 	DropResponse bool
+	// Before runs when the request has arrived, before it is applied: the
+	// admin editing the sheet while the request is in flight. It may call
+	// the Server's methods.
+	Before func()
+	// Hold keeps the request until the channel is closed, then applies it
+	// whether or not the client is still waiting: Google processes a
+	// request for up to 180 s and may apply it after the client gave up.
+	Hold <-chan struct{}
 }
 
 // New returns an emulator without spreadsheets.
@@ -127,13 +143,22 @@ func (s *Server) SetTab(id, tab string, rows [][]any) {
 	}
 }
 
-// Tab copies a tab's typed values (empty cells are nil) without trailing
-// empty cells and rows; nil if there is no such tab.
+// Tab copies a tab's typed values (empty cells are nil, formatted numbers
+// plain numbers) without trailing empty cells and rows; nil if there is no
+// such tab.
 func (s *Server) Tab(id, tab string) [][]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b := s.books[id]; b != nil && b.sheet(tab) != nil {
-		return trim(b.sheet(tab).rows)
+		rows := trim(b.sheet(tab).rows)
+		for _, row := range rows {
+			for i, v := range row {
+				if f, ok := v.(Formatted); ok {
+					row[i] = f.N
+				}
+			}
+		}
+		return rows
 	}
 	return nil
 }
@@ -296,6 +321,14 @@ func normalize(v any) any {
 		return float64(x)
 	case float32:
 		return float64(x)
+	case Formatted:
+		return x
+	case map[string]any: // a Formatted cell read back from a saved file
+		if n, ok := x["n"].(float64); ok {
+			if f, ok := x["format"].(string); ok {
+				return Formatted{n, f}
+			}
+		}
 	}
 	return fmt.Sprint(v)
 }
@@ -387,4 +420,106 @@ func (s *Server) Save(path string) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	return err
+}
+
+// What an admin does to a tab in the Sheets UI, for tests: each call is one
+// edit applied at once, between or during API requests (see Fault.Before).
+
+// Type enters input into one cell (row 1-based, col 0-based) as the admin
+// types it: USER_ENTERED, so "10%" becomes 0.1 shown as a percent.
+func (s *Server) Type(id, tab string, row, col int, input string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sh := s.book(id).sheet(tab); sh != nil {
+		sh.set(row-1, col, parseUserEntered(input))
+	}
+}
+
+// InsertRows inserts n empty rows before row (1-based), as "Insert row
+// above" does.
+func (s *Server) InsertRows(id, tab string, row, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sh := s.book(id).sheet(tab); sh != nil {
+		sh.insertRows(row-1, n)
+	}
+}
+
+// DeleteRow deletes one row (1-based); the rows below move up.
+func (s *Server) DeleteRow(id, tab string, row int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sh := s.book(id).sheet(tab); sh != nil {
+		sh.deleteRows(row-1, row)
+	}
+}
+
+// SortRows sorts the rows from firstRow (1-based) to the last row with data
+// by the displayed value of column col (0-based), as "Sort range" does.
+// Numbers sort before text, and by value.
+func (s *Server) SortRows(id, tab string, firstRow, col int, descending bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.book(id).sheet(tab)
+	if sh == nil || firstRow-1 >= len(sh.rows) {
+		return
+	}
+	part := sh.rows[firstRow-1:]
+	key := func(r []any) any {
+		if col < len(r) {
+			return render(r[col], false)
+		}
+		return nil
+	}
+	slices.SortStableFunc(part, func(a, b []any) int {
+		ka, kb := key(a), key(b)
+		c := compareCells(ka, kb)
+		if descending && ka != nil && kb != nil {
+			c = -c
+		}
+		return c
+	})
+}
+
+// compareCells orders cells as a sort in Sheets does: numbers, then text,
+// then booleans, then empty cells (which stay last either way).
+func compareCells(a, b any) int {
+	rank := func(v any) int {
+		switch v.(type) {
+		case float64:
+			return 0
+		case string:
+			return 1
+		case bool:
+			return 2
+		}
+		return 3
+	}
+	if ra, rb := rank(a), rank(b); ra != rb {
+		return ra - rb
+	}
+	switch x := a.(type) {
+	case float64:
+		y := b.(float64)
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+	case string:
+		return strings.Compare(strings.ToLower(x), strings.ToLower(b.(string)))
+	}
+	return 0
+}
+
+// deleteRows removes grid rows [from, to) (0-based).
+func (sh *sheet) deleteRows(from, to int) {
+	if from >= to {
+		return
+	}
+	sh.nRows = max(sh.nRows-(to-from), 1)
+	if from < len(sh.rows) {
+		sh.rows = append(sh.rows[:from], sh.rows[min(to, len(sh.rows)):]...)
+	}
 }

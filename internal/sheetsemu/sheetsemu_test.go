@@ -130,7 +130,7 @@ func TestRawVsUserEnteredAndRendering(t *testing.T) {
 			&sheets.ValueRange{Values: [][]any{in}}).ValueInputOption(opt).Do())
 		want := map[string][]any{
 			"RAW":          {"15.00", 15.0, true, "TRUE", "'007", "1,234.5", "2024-01-02", "-2.5"},
-			"USER_ENTERED": {15.0, 15.0, true, true, "007", "1,234.5", "2024-01-02", -2.5},
+			"USER_ENTERED": {15.0, 15.0, true, true, "007", 1234.5, "2024-01-02", -2.5},
 		}[opt]
 		eq(t, opt, emu.Tab(sid, "T"), [][]any{want})
 	}

@@ -50,7 +50,7 @@ func (tx *Tx) SetProblems(ctx context.Context, kind, tab string, current []Probl
 	if err != nil {
 		return nil, nil, err
 	}
-	at := now.UTC().Format(timeLayout)
+	at := stamp(now)
 	want := make(map[string]bool, len(current))
 	for _, p := range current {
 		if want[p.Subject] {
@@ -104,11 +104,20 @@ func (tx *Tx) openProblems(ctx context.Context, kind, tab string) (map[string]Pr
 // Event records a problem that has no end (a conflict): opened and resolved
 // at once, so it is reported once.
 func (tx *Tx) Event(ctx context.Context, p Problem, now time.Time) error {
-	at := now.UTC().Format(timeLayout)
+	at := stamp(now)
 	if _, err := tx.Exec(ctx, sqlEvent, p.Kind, p.Tab, p.Subject, p.Message, at, at); err != nil {
 		return fmt.Errorf("record %s event: %w", p.Kind, err)
 	}
 	return nil
+}
+
+// CountOpen counts the open problems of kind.
+func (tx *Tx) CountOpen(ctx context.Context, kind string) (int, error) {
+	var n int
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM sync_problems WHERE kind = ? AND resolved_at IS NULL", kind).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count open %s problems: %w", kind, err)
+	}
+	return n, nil
 }
 
 // OpenProblems lists every open problem, oldest first.

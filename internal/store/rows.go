@@ -2,57 +2,28 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 )
 
-// Table describes one synced table in the terms the sync engine works in:
-// rows are maps of canonical text keyed by column name.
-type Table struct {
-	Name   string   // SQL table
-	Key    []string // key columns; DynamicRates uses its row position
-	Fields []string // domain columns, key columns included
-	// MapField names a JSON-object column that rows expose as one field per
-	// entry, "<MapField>:<name>", so each shift product merges as its own cell.
-	MapField string
-}
-
-// The six synced tables, one per tab of SPEC §2.
-var (
-	EmployeeSettings = Table{Name: "employee_settings", Key: []string{"employee_id"},
-		Fields: []string{"employee_id", "hourly_wage", "sales_commission"}}
-	DynamicRates = Table{Name: "dynamic_rates", Key: []string{"pos"},
-		Fields: []string{"pos", "min_amount", "max_amount", "percentage"}}
-	Ranks = Table{Name: "ranks", Key: []string{"rank_name"},
-		Fields: []string{"rank_name", "min_amount", "max_amount", "emoji", "bonus_1", "bonus_2", "bonus_3", "text"}}
-	Shifts = Table{Name: "shifts", Key: []string{"id"},
-		Fields: []string{"id", "date", "employee_id", "employee_name", "clock_in", "clock_out", "worked_hours",
-			"products", "total_sales", "net_sales", "commission_pct", "total_per_hour", "commissions", "total_made"},
-		MapField: "products"}
-	EmployeeRanks = Table{Name: "employee_ranks", Key: []string{"employee_id", "year", "month"},
-		Fields: []string{"employee_id", "year", "month", "current_rank", "previous_rank", "notified", "last_updated"}}
-	ActiveBonuses = Table{Name: "active_bonuses", Key: []string{"id"},
-		Fields: []string{"id", "employee_id", "bonus_type", "value", "applied", "shift_id", "created_at"}}
-)
-
-// Synced lists the six tables.
-var Synced = []Table{EmployeeSettings, DynamicRates, Ranks, Shifts, EmployeeRanks, ActiveBonuses}
-
-// Values is one row's canonical cell text by field name. A missing field and
-// an empty one mean the same: an empty cell.
-type Values map[string]string
+// Values is one row's canonical cell text by field. A missing field and an
+// empty one mean the same: an empty cell.
+type Values map[Field]string
 
 // Encode is the canonical serialisation of v, a JSON object: empty fields
 // dropped, keys sorted. Two rows are equal exactly when their encodings are.
-// The pull compares every sheet row's encoding with the stored base, so this
-// is written out by hand rather than through reflection.
+// The pull compares sheet rows with stored bases through it, so it is
+// written out by hand rather than through reflection.
 func Encode(v Values) string {
-	keys := make([]string, 0, len(v))
+	keys := make([]Field, 0, len(v))
 	for k, s := range v {
 		if s != "" {
 			keys = append(keys, k)
@@ -65,7 +36,7 @@ func Encode(v Values) string {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = appendJSONString(b, string(k))
 		b = append(b, ':')
 		b = appendJSONString(b, v[k])
 	}
@@ -96,6 +67,20 @@ func Decode(s string) (Values, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// Digest identifies an encoded row or a sheet row's raw cells. Stored as
+// SQLite's signed INTEGER; 0 means none.
+type Digest uint64
+
+// DigestOf is the digest of an encoded row.
+func DigestOf(enc string) Digest { return Digest(xxhash.Sum64String(enc)) }
+
+func (d Digest) arg() any {
+	if d == 0 {
+		return nil
+	}
+	return int64(d)
 }
 
 // KeySep joins the parts of a compound key.
@@ -130,7 +115,7 @@ func (t Table) keyArgs(key string) []any {
 func (t Table) keyWhere() string {
 	conds := make([]string, len(t.Key))
 	for i, k := range t.Key {
-		conds[i] = k + " = ?"
+		conds[i] = string(k) + " = ?"
 	}
 	return strings.Join(conds, " AND ")
 }
@@ -138,86 +123,48 @@ func (t Table) keyWhere() string {
 // Row is a synced row with its sync state.
 type Row struct {
 	Values  Values
-	Base    Values // what Sheets last confirmed; nil if the row never reached it
-	Sent    Values // what an unconfirmed append carried; nil if none
+	Base    Values    // what Sheets last confirmed; nil if the row never reached it
+	Sent    Values    // what an unconfirmed append carried; nil if none
+	SentAt  time.Time // when that append went out
 	Pending bool
+	// SheetDigest is the digest of the sheet row's raw cells when Base was
+	// last taken from the sheet; 0 when Base came from a push.
+	SheetDigest Digest
+	// Rev counts writes of the row; PutRow bumps it, callers never set it.
+	Rev int64
 }
 
-// Summary is the little the pull needs to skip an unchanged row. The base is
-// kept as a digest: a pull of 50,000 rows holds every summary at once, and
-// the Pi's memory budget is small.
+// Summary is the little the pull needs of every local row to decide which
+// sheet rows need a closer look.
 type Summary struct {
-	Base    Digest // of Encode(base); zero if HasBase is false
-	HasBase bool   // the row was in Sheets when last synced
-	Pending bool
-	Sent    bool
+	Rev         int64
+	BaseDigest  Digest // of Encode(Base); 0 if the row never reached Sheets
+	SheetDigest Digest
+	Pending     bool
+	Sent        bool
 }
 
-// Digest identifies an encoded row.
-type Digest [16]byte
+// HasBase reports whether the row was in Sheets when last synced.
+func (s Summary) HasBase() bool { return s.BaseDigest != 0 }
 
-// DigestOf is the digest of an encoded row.
-func DigestOf(enc string) Digest {
-	sum := sha256.Sum256([]byte(enc))
-	return Digest(sum[:16])
-}
-
-// Summaries returns every row's key and sync summary.
-func (tx *Tx) Summaries(ctx context.Context, t Table) (map[string]Summary, error) {
-	rows, err := tx.tx.QueryContext(ctx, fmt.Sprintf("SELECT %s, base, pending, sent IS NOT NULL FROM %s",
-		strings.Join(t.Key, ", "), t.Name))
-	if err != nil {
-		return nil, fmt.Errorf("load %s summaries: %w", t.Name, err)
-	}
-	defer rows.Close()
-	out := make(map[string]Summary)
-	keys := make([]sql.NullString, len(t.Key))
-	dest := make([]any, 0, len(t.Key)+3)
-	for i := range keys {
-		dest = append(dest, &keys[i])
-	}
-	var (
-		s    Summary
-		base sql.RawBytes
-	)
-	dest = append(dest, &base, &s.Pending, &s.Sent)
-	parts := make([]string, len(t.Key))
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("load %s summaries: %w", t.Name, err)
-		}
-		for i := range keys {
-			parts[i] = keys[i].String
-		}
-		s.HasBase = base != nil
-		s.Base = Digest{}
-		if s.HasBase {
-			sum := sha256.Sum256(base)
-			s.Base = Digest(sum[:16])
-		}
-		out[strings.Join(parts, KeySep)] = s
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load %s summaries: %w", t.Name, err)
-	}
-	return out, nil
-}
+const rowState = "base, sent, sent_at, pending, sheet_digest, rev"
 
 func (t Table) selectSQL() string {
-	return fmt.Sprintf("SELECT %s, base, sent, pending FROM %s", strings.Join(t.Fields, ", "), t.Name)
+	return fmt.Sprintf("SELECT %s, %s FROM %s", t.columns(), rowState, t.Name)
 }
 
 type scanner interface{ Scan(...any) error }
 
 func (t Table) scan(s scanner) (Row, error) {
 	cols := make([]sql.NullString, len(t.Fields))
-	var base, sent sql.NullString
+	var base, sent, sentAt sql.NullString
+	var sheet sql.NullInt64
 	var r Row
-	dest := make([]any, 0, len(cols)+3)
+	dest := make([]any, 0, len(cols)+6)
 	for i := range cols {
 		dest = append(dest, &cols[i])
 	}
-	dest = append(dest, &base, &sent, &r.Pending)
+	dest = append(dest, &base, &sent, &sentAt, &r.Pending, &sheet, &r.Rev)
 	if err := s.Scan(dest...); err != nil {
 		return Row{}, err
 	}
@@ -231,7 +178,7 @@ func (t Table) scan(s scanner) (Row, error) {
 				}
 			}
 			for k, v := range m {
-				r.Values[f+":"+k] = v
+				r.Values[ProductField(k)] = v
 			}
 			continue
 		}
@@ -249,18 +196,67 @@ func (t Table) scan(s scanner) (Row, error) {
 		if r.Sent, err = Decode(sent.String); err != nil {
 			return Row{}, fmt.Errorf("column sent: %w", err)
 		}
+		r.SentAt, _ = time.Parse(timeLayout, sentAt.String)
 	}
+	r.SheetDigest = Digest(uint64(sheet.Int64))
 	return r, nil
 }
 
-// GetRow loads the row with the given key.
+// Summaries returns every row's key and sync summary, through the read pool:
+// the pull reads them without taking the write lock.
+func (db *DB) Summaries(ctx context.Context, t Table) (map[string]Summary, error) {
+	rows, err := db.r.QueryContext(ctx, fmt.Sprintf(
+		"SELECT %s, rev, coalesce(base_digest, CASE WHEN base IS NULL THEN 0 ELSE -1 END), coalesce(sheet_digest, 0), pending, sent IS NOT NULL FROM %s",
+		t.keyColumns(), t.Name))
+	if err != nil {
+		return nil, fmt.Errorf("load %s summaries: %w", t.Name, err)
+	}
+	defer rows.Close()
+	out := make(map[string]Summary)
+	keys := make([]sql.NullString, len(t.Key))
+	dest := make([]any, 0, len(t.Key)+5)
+	for i := range keys {
+		dest = append(dest, &keys[i])
+	}
+	var s Summary
+	var base, sheet int64
+	dest = append(dest, &s.Rev, &base, &sheet, &s.Pending, &s.Sent)
+	parts := make([]string, len(t.Key))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("load %s summaries: %w", t.Name, err)
+		}
+		for i := range keys {
+			parts[i] = keys[i].String
+		}
+		// A base written before digests were kept (-1) compares unequal to
+		// every sheet row, so the pull loads and compares it once.
+		s.BaseDigest, s.SheetDigest = Digest(uint64(base)), Digest(uint64(sheet))
+		out[strings.Join(parts, KeySep)] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load %s summaries: %w", t.Name, err)
+	}
+	return out, nil
+}
+
+// GetRow loads the row with the given key inside the transaction.
 func (tx *Tx) GetRow(ctx context.Context, t Table, key string) (Row, bool, error) {
 	st, err := tx.stmt(ctx, t.selectSQL()+" WHERE "+t.keyWhere())
 	if err != nil {
 		return Row{}, false, fmt.Errorf("load %s row %s: %w", t.Name, key, err)
 	}
-	r, err := t.scan(st.QueryRowContext(ctx, t.keyArgs(key)...))
-	if err == sql.ErrNoRows {
+	return t.one(st.QueryRowContext(ctx, t.keyArgs(key)...), key)
+}
+
+// GetRow loads the row with the given key through the read pool.
+func (db *DB) GetRow(ctx context.Context, t Table, key string) (Row, bool, error) {
+	return t.one(db.r.QueryRowContext(ctx, t.selectSQL()+" WHERE "+t.keyWhere(), t.keyArgs(key)...), key)
+}
+
+func (t Table) one(row *sql.Row, key string) (Row, bool, error) {
+	r, err := t.scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Row{}, false, nil
 	}
 	if err != nil {
@@ -269,15 +265,33 @@ func (tx *Tx) GetRow(ctx context.Context, t Table, key string) (Row, bool, error
 	return r, true, nil
 }
 
+// Rev returns the row's write count, to check that a decision made outside
+// the transaction still holds; false if the row is gone.
+func (tx *Tx) Rev(ctx context.Context, t Table, key string) (int64, bool, error) {
+	st, err := tx.stmt(ctx, "SELECT rev FROM "+t.Name+" WHERE "+t.keyWhere())
+	if err != nil {
+		return 0, false, fmt.Errorf("load %s row %s: %w", t.Name, key, err)
+	}
+	var rev int64
+	err = st.QueryRowContext(ctx, t.keyArgs(key)...).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("load %s row %s: %w", t.Name, key, err)
+	}
+	return rev, true, nil
+}
+
 // PendingRows returns the rows waiting to be pushed, in key order (so new
 // rows are appended to the sheet in ID order).
 func (db *DB) PendingRows(ctx context.Context, t Table) ([]Row, error) {
-	return t.query(ctx, db.r, t.selectSQL()+" WHERE pending = 1 ORDER BY "+strings.Join(t.Key, ", "))
+	return t.query(ctx, db.r, t.selectSQL()+" WHERE pending = 1 ORDER BY "+t.keyColumns())
 }
 
 // AllRows returns every row of t in key order.
 func (db *DB) AllRows(ctx context.Context, t Table) ([]Row, error) {
-	return t.query(ctx, db.r, t.selectSQL()+" ORDER BY "+strings.Join(t.Key, ", "))
+	return t.query(ctx, db.r, t.selectSQL()+" ORDER BY "+t.keyColumns())
 }
 
 type querier interface {
@@ -304,17 +318,23 @@ func (t Table) query(ctx context.Context, q querier, query string, args ...any) 
 	return out, nil
 }
 
-// PutRow inserts or replaces the row with r's key. A row that stays pending
-// keeps the time it first became pending, so the oldest pending age is true.
+// PutRow inserts or replaces the row with r's key and bumps its rev. A row
+// that stays pending keeps the time it first became pending (changed_at), so
+// the oldest pending age is true; edited_at is the time of this write.
+// Writing a field the table does not have is an error.
 func (tx *Tx) PutRow(ctx context.Context, t Table, r Row) error {
-	args := make([]any, 0, len(t.Fields)+4)
+	for _, v := range []Values{r.Values, r.Base, r.Sent} {
+		if err := t.check(v); err != nil {
+			return fmt.Errorf("write %s row %s: %w", t.Name, t.KeyOf(r.Values), err)
+		}
+	}
+	args := make([]any, 0, len(t.Fields)+8)
 	for _, f := range t.Fields {
 		if f == t.MapField {
 			m := map[string]string{}
-			prefix := f + ":"
 			for k, v := range r.Values {
-				if strings.HasPrefix(k, prefix) && v != "" {
-					m[strings.TrimPrefix(k, prefix)] = v
+				if p, ok := ProductOf(k); ok && v != "" {
+					m[p] = v
 				}
 			}
 			b, _ := json.Marshal(m)
@@ -323,25 +343,20 @@ func (tx *Tx) PutRow(ctx context.Context, t Table, r Row) error {
 		}
 		args = append(args, r.Values[f])
 	}
-	args = append(args, nullable(r.Base), nullable(r.Sent), r.Pending, time.Now().UTC().Format(time.RFC3339))
+	now := stamp(time.Now())
+	var baseDigest, sentAt, pendingAt any
+	if r.Base != nil {
+		baseDigest = DigestOf(Encode(r.Base)).arg()
+	}
+	if r.Sent != nil {
+		sentAt = stamp(r.SentAt)
+	}
+	if r.Pending {
+		pendingAt = now
+	}
+	args = append(args, nullable(r.Base), baseDigest, nullable(r.Sent), sentAt, r.Pending, r.SheetDigest.arg(), pendingAt, pendingAt)
 
-	cols := append(append([]string{}, t.Fields...), "base", "sent", "pending", "changed_at")
-	sets := make([]string, 0, len(cols))
-	for _, c := range cols {
-		switch c {
-		case "changed_at":
-			sets = append(sets, fmt.Sprintf("changed_at = CASE WHEN excluded.pending = 0 THEN NULL ELSE coalesce(%s.changed_at, excluded.changed_at) END", t.Name))
-		default:
-			sets = append(sets, c+" = excluded."+c)
-		}
-	}
-	query := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
-		t.Name, strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "),
-		strings.Join(t.Key, ", "), strings.Join(sets, ", "))
-	if !r.Pending {
-		args[len(args)-1] = nil
-	}
-	st, err := tx.stmt(ctx, query)
+	st, err := tx.stmt(ctx, putSQL(t))
 	if err == nil {
 		_, err = st.ExecContext(ctx, args...)
 	}
@@ -351,11 +366,81 @@ func (tx *Tx) PutRow(ctx context.Context, t Table, r Row) error {
 	return nil
 }
 
+// putSQLs holds the upsert of each synced table, built once: a pull writes
+// thousands of rows through it.
+var putSQLs = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range Synced {
+		m[t.Name] = t.putSQL()
+	}
+	return m
+}()
+
+func putSQL(t Table) string {
+	if q, ok := putSQLs[t.Name]; ok {
+		return q
+	}
+	return t.putSQL()
+}
+
+func (t Table) putSQL() string {
+	cols := t.columns() + ", base, base_digest, sent, sent_at, pending, sheet_digest, changed_at, edited_at"
+	n := len(t.Fields) + 8
+	sets := make([]string, 0, n)
+	for _, f := range t.Fields {
+		sets = append(sets, string(f)+" = excluded."+string(f))
+	}
+	sets = append(sets, "base = excluded.base", "base_digest = excluded.base_digest", "sent = excluded.sent",
+		"sent_at = excluded.sent_at", "pending = excluded.pending", "sheet_digest = excluded.sheet_digest",
+		fmt.Sprintf("changed_at = CASE WHEN excluded.pending = 0 THEN NULL ELSE coalesce(%s.changed_at, excluded.changed_at) END", t.Name),
+		// edited_at moves only when the values do: recording what an append
+		// carried, or marking a row synced, is not an edit that needs a
+		// prompt cycle.
+		fmt.Sprintf("edited_at = CASE WHEN excluded.pending = 0 THEN NULL WHEN %s THEN coalesce(%s.edited_at, excluded.edited_at) ELSE excluded.edited_at END",
+			t.sameValues("excluded"), t.Name),
+		fmt.Sprintf("rev = %s.rev + 1", t.Name))
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
+		t.Name, cols, strings.TrimSuffix(strings.Repeat("?, ", n), ", "), t.keyColumns(), strings.Join(sets, ", "))
+}
+
+// sameValues is an SQL condition: the stored row's domain columns equal
+// those of other.
+func (t Table) sameValues(other string) string {
+	conds := make([]string, len(t.Fields))
+	for i, f := range t.Fields {
+		conds[i] = fmt.Sprintf("%s.%s IS %s.%s", t.Name, f, other, f)
+	}
+	return "(" + strings.Join(conds, " AND ") + ")"
+}
+
+// DeleteAll deletes every row of t.
+func (tx *Tx) DeleteAll(ctx context.Context, t Table) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM "+t.Name); err != nil {
+		return fmt.Errorf("delete all %s rows: %w", t.Name, err)
+	}
+	return nil
+}
+
 func nullable(v Values) any {
 	if v == nil {
 		return nil
 	}
 	return Encode(v)
+}
+
+// SetSheetDigest records the raw digest of the sheet row that matches the
+// row's base as it is (base_digest unchanged), so the next pull recognises
+// the sheet row without decoding it. It is bookkeeping, not a change of the
+// row: rev stays.
+func (tx *Tx) SetSheetDigest(ctx context.Context, t Table, key string, base, sheet Digest) error {
+	st, err := tx.stmt(ctx, "UPDATE "+t.Name+" SET sheet_digest = ? WHERE "+t.keyWhere()+" AND base_digest = ?")
+	if err == nil {
+		_, err = st.ExecContext(ctx, append([]any{sheet.arg()}, append(t.keyArgs(key), base.arg())...)...)
+	}
+	if err != nil {
+		return fmt.Errorf("record sheet digest of %s row %s: %w", t.Name, key, err)
+	}
+	return nil
 }
 
 // DeleteRow deletes the row with the given key.
@@ -380,7 +465,7 @@ func (db *DB) PendingCount(ctx context.Context) (int, time.Time, error) {
 		}
 		n += c
 		if at.Valid {
-			if ts, err := time.Parse(time.RFC3339, at.String); err == nil && (oldest.IsZero() || ts.Before(oldest)) {
+			if ts, err := time.Parse(timeLayout, at.String); err == nil && (oldest.IsZero() || ts.Before(oldest)) {
 				oldest = ts
 			}
 		}
@@ -391,23 +476,25 @@ func (db *DB) PendingCount(ctx context.Context) (int, time.Time, error) {
 // RenumberShiftRefs points bonus rows that named shift oldID at newID, and
 // marks them pending so Sheets follows.
 func (tx *Tx) RenumberShiftRefs(ctx context.Context, oldID, newID string) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE active_bonuses SET shift_id = ?, pending = 1,
-		changed_at = coalesce(changed_at, ?) WHERE shift_id = ?`, newID, time.Now().UTC().Format(time.RFC3339), oldID)
+	now := stamp(time.Now())
+	_, err := tx.tx.ExecContext(ctx, `UPDATE active_bonuses SET shift_id = ?, pending = 1, rev = rev + 1,
+		changed_at = coalesce(changed_at, ?), edited_at = ? WHERE shift_id = ?`, newID, now, now, oldID)
 	if err != nil {
 		return fmt.Errorf("renumber bonus references of shift %s: %w", oldID, err)
 	}
 	return nil
 }
 
-// PendingSince counts rows that became pending at or after t: new work for
-// the worker since its last cycle started. It costs no Google request and,
-// through the partial indexes on pending rows, almost nothing locally.
-func (db *DB) PendingSince(ctx context.Context, t time.Time) (int, error) {
-	since := t.UTC().Truncate(time.Second).Format(time.RFC3339)
+// EditedSince counts pending rows written at or after t: new work for the
+// worker since its last cycle started, including an edit of a row while that
+// row was being pushed. It costs no Google request and, through the partial
+// indexes on pending rows, almost nothing locally.
+func (db *DB) EditedSince(ctx context.Context, t time.Time) (int, error) {
+	since := stamp(t)
 	n := 0
 	for _, tb := range Synced {
 		var c int
-		if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM "+tb.Name+" WHERE pending = 1 AND changed_at >= ?", since).Scan(&c); err != nil {
+		if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM "+tb.Name+" WHERE pending = 1 AND edited_at >= ?", since).Scan(&c); err != nil {
 			return 0, fmt.Errorf("count new pending %s: %w", tb.Name, err)
 		}
 		n += c
@@ -423,4 +510,37 @@ func DataVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
 		return 0, fmt.Errorf("read data_version: %w", err)
 	}
 	return v, nil
+}
+
+// The id high-water marks (SPEC §3): a new id is above every id ever seen in
+// the sheet or locally, rejected and deleted rows included.
+func idFloorName(t Table) string { return "id_floor:" + t.Name }
+
+// NextID allocates a new id for t: one above both the largest local id and
+// the high-water mark, which it raises, so an id is never handed out twice
+// even after its row was deleted.
+func (tx *Tx) NextID(ctx context.Context, t Table) (int64, error) {
+	var local, floor int64
+	err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT coalesce((SELECT max(%s) FROM %s), 0),
+		coalesce((SELECT CAST(value AS INTEGER) FROM sync_state WHERE name = ?), 0)`, t.Key[0], t.Name), idFloorName(t)).Scan(&local, &floor)
+	if err != nil {
+		return 0, fmt.Errorf("allocate %s id: %w", t.Name, err)
+	}
+	id := max(local, floor) + 1
+	if err := tx.SetState(ctx, idFloorName(t), strconv.FormatInt(id, 10)); err != nil {
+		return 0, fmt.Errorf("allocate %s id: %w", t.Name, err)
+	}
+	return id, nil
+}
+
+// RaiseIDFloor records that id is taken (seen in the sheet), so NextID never
+// hands it out.
+func (tx *Tx) RaiseIDFloor(ctx context.Context, t Table, id int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO sync_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE
+		SET value = excluded.value WHERE CAST(sync_state.value AS INTEGER) < CAST(excluded.value AS INTEGER)`,
+		idFloorName(t), strconv.FormatInt(id, 10))
+	if err != nil {
+		return fmt.Errorf("raise %s id floor to %d: %w", t.Name, id, err)
+	}
+	return nil
 }

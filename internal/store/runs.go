@@ -34,13 +34,17 @@ const records = "('" + OpConflict + "', '" + OpDelete + "', '" + OpRenumber + "'
 // Pruning: the newest KeepLog entries of each class stay; records older than
 // KeepRecords go only beyond that.
 var (
-	sqlPruneLog = `DELETE FROM sync_log WHERE op NOT IN ` + records + ` AND id < coalesce((SELECT id FROM sync_log
+	sqlPruneLog = `DELETE FROM sync_log WHERE op NOT IN ` + records + ` AND id <= coalesce((SELECT id FROM sync_log
 		WHERE op NOT IN ` + records + ` ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`
-	sqlPruneRecords = `DELETE FROM sync_log WHERE op IN ` + records + ` AND at < ? AND id < coalesce((SELECT id FROM sync_log
+	sqlPruneRecords = `DELETE FROM sync_log WHERE op IN ` + records + ` AND at < ? AND id <= coalesce((SELECT id FROM sync_log
 		WHERE op IN ` + records + ` ORDER BY id DESC LIMIT 1 OFFSET ?), 0)`
 )
 
-const timeLayout = time.RFC3339Nano
+// timeLayout is how the database stores times: UTC, fixed width, so that
+// text comparison in SQL orders them as time.
+const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+func stamp(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // Run is one sync cycle as recorded in sync_runs.
 type Run struct {
@@ -60,7 +64,7 @@ type Run struct {
 func (db *DB) StartRun(ctx context.Context, cycle int, at time.Time) (int64, error) {
 	var id int64
 	err := db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.Exec(ctx, "INSERT INTO sync_runs (cycle, started_at) VALUES (?, ?)", cycle, at.UTC().Format(timeLayout))
+		res, err := tx.Exec(ctx, "INSERT INTO sync_runs (cycle, started_at) VALUES (?, ?)", cycle, stamp(at))
 		if err != nil {
 			return err
 		}
@@ -78,7 +82,7 @@ func (db *DB) FinishRun(ctx context.Context, r Run) error {
 	err := db.Update(ctx, func(tx *Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE sync_runs SET ended_at = ?, ok = ?, error = ?, pulled = ?, pushed = ?,
 			rejected = ?, requests = ? WHERE id = ?`,
-			r.Ended.UTC().Format(timeLayout), r.OK, r.Err, r.Pulled, r.Pushed, r.Rejected, r.Requests, r.ID)
+			stamp(r.Ended), r.OK, r.Err, r.Pulled, r.Pushed, r.Rejected, r.Requests, r.ID)
 		if err != nil {
 			return err
 		}
@@ -88,10 +92,10 @@ func (db *DB) FinishRun(ctx context.Context, r Run) error {
 		if _, err := tx.Exec(ctx, sqlPruneLog, KeepLog); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, sqlPruneRecords, r.Ended.Add(-KeepRecords).UTC().Format(timeLayout), KeepLog); err != nil {
+		if _, err := tx.Exec(ctx, sqlPruneRecords, stamp(r.Ended.Add(-KeepRecords)), KeepLog); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, sqlPruneProblems, r.Ended.Add(-KeepProblems).UTC().Format(timeLayout))
+		_, err = tx.Exec(ctx, sqlPruneProblems, stamp(r.Ended.Add(-KeepProblems)))
 		return err
 	})
 	if err != nil {
@@ -165,7 +169,7 @@ type LogEntry struct {
 // Log appends an entry to sync_log.
 func (tx *Tx) Log(ctx context.Context, e LogEntry) error {
 	_, err := tx.Exec(ctx, "INSERT INTO sync_log (at, tab, op, key, status, message) VALUES (?, ?, ?, ?, ?, ?)",
-		e.At.UTC().Format(timeLayout), e.Tab, e.Op, e.Key, e.Status, e.Message)
+		stamp(e.At), e.Tab, e.Op, e.Key, e.Status, e.Message)
 	if err != nil {
 		return fmt.Errorf("write sync log: %w", err)
 	}
@@ -206,6 +210,14 @@ func (tx *Tx) SetState(ctx context.Context, name, value string) error {
 	_, err := tx.Exec(ctx, "INSERT INTO sync_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value)
 	if err != nil {
 		return fmt.Errorf("write state %s: %w", name, err)
+	}
+	return nil
+}
+
+// DeleteState removes a named value.
+func (tx *Tx) DeleteState(ctx context.Context, name string) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM sync_state WHERE name = ?", name); err != nil {
+		return fmt.Errorf("delete state %s: %w", name, err)
 	}
 	return nil
 }

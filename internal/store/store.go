@@ -59,7 +59,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
 	q.Set("_foreign_keys", "on")
-	q.Set("_synchronous", "NORMAL")
+	// FULL: in WAL mode NORMAL lets a power cut roll back the last commits,
+	// and the bot has told the user "Shift created" by then, while Telegram
+	// will not resend the update. A Pi on an SD card is where power cuts
+	// happen; the cost is an fsync per commit (docs/BENCHMARKS.md).
+	q.Set("_synchronous", "FULL")
 	q.Set("_txlock", "immediate")
 	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -91,6 +95,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if !strings.EqualFold(mode, "wal") {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: journal mode is %q, want wal", path, mode)
+	}
+	var sync int
+	if err := w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != 2 {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: synchronous is %d, want FULL (2): %v", path, sync, err)
 	}
 
 	rq := url.Values{}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"shiftbot/internal/sheets"
 	"shiftbot/internal/store"
@@ -37,7 +38,7 @@ const killingIt = "You're really killing it!"
 // InitSheets creates missing tabs, writes missing header cells after the
 // existing ones, and fills DynamicRates and Ranks with the defaults when they
 // have no data. It never changes a cell that holds something.
-func InitSheets(ctx context.Context, sh TabAdmin, tabs []sheets.Tab, log *slog.Logger) error {
+func InitSheets(ctx context.Context, sh TabAdmin, tabs []Tab, log *slog.Logger) error {
 	ctx = sheets.WithBudget(ctx, sheets.NewBudget())
 	existing, err := sh.TabNames(ctx)
 	if err != nil {
@@ -102,8 +103,35 @@ func InitSheets(ctx context.Context, sh TabAdmin, tabs []sheets.Tab, log *slog.L
 			log.Info("Writing default rows", "tab", t.Name, "rows", len(def))
 		}
 	}
-	if err := sh.BatchUpdate(ctx, data); err != nil {
+	if len(data) == 0 {
+		return nil
+	}
+	err = sh.BatchUpdate(ctx, func(context.Context) ([]sheets.ValueRange, error) { return data, nil })
+	if err != nil {
 		return fmt.Errorf("init sheets: write headers and defaults: %w", err)
 	}
 	return nil
+}
+
+// AcceptEmpty records the operator's decision that the admin emptied tab on
+// purpose (`syncworker --accept-empty TAB`). The worker's next pull that
+// still finds the tab empty deletes the local copies of its rows (each
+// recorded in sync_log) and lets pending rows be appended; a pull that finds
+// the tab restored drops the request. A running worker takes it up at its
+// next cycle, so the service need not stop.
+func AcceptEmpty(ctx context.Context, db *store.DB, tabs []Tab, name string) error {
+	for _, t := range tabs {
+		if strings.EqualFold(t.Name, name) && t.Keyed {
+			return db.Update(ctx, func(tx *store.Tx) error {
+				return tx.SetState(ctx, acceptEmptyName(t.Name), time.Now().UTC().Format(time.RFC3339))
+			})
+		}
+	}
+	var names []string
+	for _, t := range tabs {
+		if t.Keyed {
+			names = append(names, t.Name)
+		}
+	}
+	return fmt.Errorf("--accept-empty %q: not a tab the worker appends to (one of %s)", name, strings.Join(names, ", "))
 }

@@ -71,7 +71,7 @@ func TestBadSheetInputIsRejectedPerRowAndNothingElseIsLost(t *testing.T) {
 	h.cycle()
 	got := h.sheet("EmployeeSettings")
 	if got[3][0] != "12.00" || got[3][3] != "18" || got[1][1] != "top seller" {
-		t.Errorf("sheet after push = %v", got)
+		t.Errorf("sheet after push = %v\n%s", got, h.logs)
 	}
 }
 

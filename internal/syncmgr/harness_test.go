@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ type harness struct {
 	eng    *syncmgr.Engine
 	logs   *testutil.Buffer
 	log    *slog.Logger
-	tabs   []sheets.Tab
+	tabs   []syncmgr.Tab
 }
 
 var shiftHeader = []any{"ID", "Date", "EmployeeId", "EmployeeName", "Clock in", "Clock out", "Worked hours/shift",
@@ -76,7 +77,7 @@ func newHarness(t testing.TB) *harness {
 	t.Cleanup(srv.Close)
 	h := &harness{t: t, emu: emu, url: srv.URL + "/", logs: &testutil.Buffer{}}
 	h.log = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.tabs = sheets.Tabs("Shifts", products)
+	h.tabs = syncmgr.Tabs("Shifts", products)
 	h.client = h.newClient(5 * time.Second)
 	h.db = h.openDB(filepath.Join(t.TempDir(), "reference_data.db"))
 	h.eng = syncmgr.NewEngine(h.db, h.client, h.tabs, h.log)
@@ -159,7 +160,7 @@ func newShift(id int, employee int) store.Values {
 	return store.Values{
 		"id": fmt.Sprint(id), "date": "2026/11/28 17:00:00", "employee_id": fmt.Sprint(employee), "employee_name": "Anna",
 		"clock_in": fmt.Sprintf("2026/11/28 %02d:00:00", 9+id%8), "clock_out": "2026/11/28 17:00:00", "worked_hours": "8.00",
-		sheets.ProductField("Model A"): "500.00", "total_sales": "500.00", "net_sales": "400.00",
+		store.ProductField("Model A"): "500.00", "total_sales": "500.00", "net_sales": "400.00",
 		"commission_pct": "10.00", "total_per_hour": "120.00", "commissions": "40.00", "total_made": "160.00",
 	}
 }
@@ -208,3 +209,74 @@ func (h *harness) countWrites() func() int {
 }
 
 func newEngine(h *harness) *syncmgr.Engine { return syncmgr.NewEngine(h.db, h.client, h.tabs, h.log) }
+
+// fakeNow is a clock the engine judges write ages by, moved by the test.
+type fakeNow struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *fakeNow) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *fakeNow) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.off += d
+}
+
+// withClock gives the harness's engine a clock the test moves.
+func (h *harness) withClock() *fakeNow {
+	c := &fakeNow{}
+	h.eng.SetClock(c.now)
+	return c
+}
+
+// nextShift is a new shift as the bot allocates it: an id from the store's
+// high-water mark, pending for the worker.
+func (h *harness) nextShift(employee int) string {
+	h.t.Helper()
+	ctx := context.Background()
+	var id string
+	err := h.db.Update(ctx, func(tx *store.Tx) error {
+		n, err := tx.NextID(ctx, store.Shifts)
+		if err != nil {
+			return err
+		}
+		v := newShift(int(n), employee)
+		id = v[store.ID]
+		return tx.PutRow(ctx, store.Shifts, store.Row{Values: v, Pending: true})
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return id
+}
+
+// byID maps a tab's data rows (as the admin sees them) by their first cell,
+// failing on a duplicate.
+func byID(t testing.TB, rows [][]string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, r := range rows[1:] {
+		if len(r) == 0 || r[0] == "" {
+			continue
+		}
+		if _, dup := out[r[0]]; dup {
+			t.Fatalf("id %s twice in the sheet:\n%v", r[0], rows)
+		}
+		out[r[0]] = r
+	}
+	return out
+}
+
+func readHealth(h *harness) (syncmgr.Health, error) {
+	return syncmgr.ReadHealth(context.Background(), h.db, 300*time.Second, time.Now())
+}
+
+func acceptEmpty(h *harness, tab string) error {
+	return syncmgr.AcceptEmpty(context.Background(), h.db, h.tabs, tab)
+}

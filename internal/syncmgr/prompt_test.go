@@ -15,49 +15,134 @@ import (
 	"shiftbot/internal/testutil"
 )
 
-// running is a worker loop running in the background with the defaults of
-// the real daemon, except where a test says otherwise.
-type running struct {
+// stepClock is a fake Clock: time moves only when the test advances it, so
+// the loop's tests run through minutes of waiting in milliseconds.
+type stepClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []stepWaiter
+	calls   int // After calls so far: the loop re-arms a timer once it is waiting again
+}
+
+type stepWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *stepClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	ch := make(chan time.Time, 1)
+	c.waiters = append(c.waiters, stepWaiter{c.now.Add(d), ch})
+	return ch
+}
+
+func (c *stepClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(c.now) {
+			kept = append(kept, w)
+		} else {
+			w.ch <- c.now
+		}
+	}
+	c.waiters = kept
+}
+
+func (c *stepClock) afterCalls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls
+}
+
+// loop is a worker loop running in the background with the defaults of the
+// real daemon, except where a test says otherwise, on a stepClock.
+type loop struct {
 	h      *harness
+	clock  *stepClock
 	runner *syncmgr.Runner
 	cancel context.CancelFunc
 	done   chan error
 }
 
-func startRunner(h *harness, configure func(*syncmgr.Runner)) *running {
+func startLoop(h *harness, configure func(*syncmgr.Runner)) *loop {
 	h.t.Helper()
-	r := &syncmgr.Runner{Engine: h.eng, DB: h.db, Interval: 300 * time.Second, Log: h.log}
+	clock := &stepClock{now: time.Now()}
+	h.eng.SetClock(clock.Now)
+	r := &syncmgr.Runner{Engine: h.eng, DB: h.db, Interval: 300 * time.Second, Log: h.log, Clock: clock,
+		PollEvery: syncmgr.DefaultPollEvery}
 	if configure != nil {
 		configure(r)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	rn := &running{h: h, runner: r, cancel: cancel, done: make(chan error, 1)}
-	go func() { rn.done <- r.Run(ctx) }()
-	h.t.Cleanup(rn.stop)
-	return rn
+	l := &loop{h: h, clock: clock, runner: r, cancel: cancel, done: make(chan error, 1)}
+	go func() { l.done <- r.Run(ctx) }()
+	h.t.Cleanup(l.stop)
+	l.settle(0) // the cycle at start, then waiting
+	return l
 }
 
-func (rn *running) stop() {
-	rn.cancel()
-	if err := <-rn.done; err != nil {
-		rn.h.t.Errorf("runner: %v", err)
-	}
-	rn.done <- nil // a second stop returns at once
-}
-
-// waitRows waits until the sheet holds shift id, and returns when.
-func waitRow(t testing.TB, h *harness, id int, limit time.Duration) time.Time {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		if len(rowsWithID(h.sheet("Shifts"), fmt.Sprint(id))) > 0 {
-			return time.Now()
-		}
+// settle waits (in real time) until the loop armed a timer after the first
+// n: it has handled what the last advance fired, cycle included.
+func (l *loop) settle(n int) {
+	l.h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for l.clock.afterCalls() <= n {
 		if time.Now().After(deadline) {
-			t.Fatalf("shift %d not in the sheet after %v\n%s", id, limit, h.logs)
+			l.h.t.Fatalf("the loop did not wait again\n%s", l.h.logs)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(200 * time.Microsecond)
 	}
+}
+
+// step moves the clock one poll interval on and lets the loop react.
+func (l *loop) step() {
+	n := l.clock.afterCalls()
+	l.clock.advance(l.runner.PollEvery)
+	l.settle(n)
+}
+
+// run lets d of loop time pass.
+func (l *loop) run(d time.Duration) {
+	for end := l.clock.Now().Add(d); l.clock.Now().Before(end); {
+		l.step()
+	}
+}
+
+// until steps until cond holds and returns the loop time it took.
+func (l *loop) until(cond func() bool, limit time.Duration) time.Duration {
+	l.h.t.Helper()
+	start := l.clock.Now()
+	for !cond() {
+		if l.clock.Now().Sub(start) > limit {
+			l.h.t.Fatalf("not done after %v of loop time\n%s", limit, l.h.logs)
+		}
+		l.step()
+	}
+	return l.clock.Now().Sub(start)
+}
+
+func (l *loop) stop() {
+	l.cancel()
+	if err := <-l.done; err != nil {
+		l.h.t.Errorf("runner: %v", err)
+	}
+	l.done <- nil // a second stop returns at once
+}
+
+// inSheet reports whether the sheet holds shift id.
+func inSheet(h *harness, id int) func() bool {
+	return func() bool { return len(rowsWithID(h.sheet("Shifts"), fmt.Sprint(id))) > 0 }
 }
 
 // cycles counts completed or failed cycles in the log.
@@ -67,37 +152,32 @@ func cycles(h *harness) int {
 }
 
 func TestFinishedShiftReachesTheSheetWithinPushDelay(t *testing.T) {
-	t.Parallel()
 	h := newHarness(t)
-	startRunner(h, nil)
-	testutil.WaitFor(t, 30*time.Second, func() bool { return cycles(h) == 1 }) // the cycle at start
-	time.Sleep(syncmgr.DefaultMinGap)                                          // idle, like a quiet afternoon
-
-	finished := time.Now()
+	l := startLoop(h, nil)
+	l.run(syncmgr.DefaultMinGap) // idle, like a quiet afternoon
 	h.botWrite(store.Shifts, newShift(3, 101))
-	took := waitRow(t, h, 3, 30*time.Second).Sub(finished)
+	took := l.until(inSheet(h, 3), time.Minute)
 	if limit := syncmgr.DefaultPushDelay + time.Second; took > limit {
 		t.Errorf("shift reached the sheet after %v, want within %v", took, limit)
 	}
 	if took < syncmgr.DefaultPushDelay-100*time.Millisecond {
 		t.Errorf("shift reached the sheet after %v: no debounce", took)
 	}
-	t.Logf("finish to sheet: %v", took)
 }
 
 func TestBurstOfFiftyShiftsIsAtMostTwoCycles(t *testing.T) {
-	t.Parallel()
 	h := newHarness(t)
-	startRunner(h, nil)
-	testutil.WaitFor(t, 30*time.Second, func() bool { return cycles(h) == 1 })
-	time.Sleep(syncmgr.DefaultMinGap)
+	l := startLoop(h, nil)
+	l.run(syncmgr.DefaultMinGap)
 	before := cycles(h)
 	for i := range 50 {
 		h.botWrite(store.Shifts, newShift(3+i, 101+i%20))
-		time.Sleep(40 * time.Millisecond) // 50 shifts in 2 s
+		if i%6 == 5 {
+			l.step() // 50 shifts in about 2 s
+		}
 	}
-	waitRow(t, h, 52, 30*time.Second)
-	time.Sleep(syncmgr.DefaultMinGap + syncmgr.DefaultPushDelay) // let any follow-up cycle happen
+	l.until(inSheet(h, 52), time.Minute)
+	l.run(syncmgr.DefaultMinGap + syncmgr.DefaultPushDelay) // let any follow-up cycle happen
 	if n := cycles(h) - before; n > 2 {
 		t.Errorf("the burst took %d cycles, want at most 2", n)
 	}
@@ -105,46 +185,87 @@ func TestBurstOfFiftyShiftsIsAtMostTwoCycles(t *testing.T) {
 }
 
 func TestSteadyStreamStaysUnderTenRequestsAMinute(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs for a minute; skipped with -short")
-	}
-	t.Parallel()
 	h := newHarness(t)
-	startRunner(h, nil)
-	testutil.WaitFor(t, 30*time.Second, func() bool { return cycles(h) == 1 })
+	l := startLoop(h, nil)
 	h.emu.ResetCounts()
-	start := time.Now()
-	for i := 0; time.Since(start) < time.Minute; i++ {
+	for i := range 60 { // a shift every second for a minute
 		h.botWrite(store.Shifts, newShift(3+i, 101+i%20))
-		time.Sleep(time.Second)
+		l.run(time.Second)
 	}
 	if n := h.emu.Count(""); n >= 10 {
 		t.Errorf("%d requests in the minute, want under 10", n)
 	}
-	t.Logf("%d requests in a minute of one shift per second", h.emu.Count(""))
 }
 
 func TestQuotaErrorsDuringBurstBackOffWithoutLossOrDuplicate(t *testing.T) {
-	t.Parallel()
 	h := newHarness(t)
-	rn := startRunner(h, func(r *syncmgr.Runner) {
+	l := startLoop(h, func(r *syncmgr.Runner) {
 		r.PushDelay, r.MinGap = 200*time.Millisecond, 500*time.Millisecond
 	})
-	testutil.WaitFor(t, 30*time.Second, func() bool { return cycles(h) == 1 })
 	// Google refuses everything for a while: each cycle retries three
 	// times, then fails; the next prompt cycle waits longer.
 	h.emu.InjectFault(sheetsemu.Fault{Op: "batchGet", Times: 12, Status: 429})
 	for i := range 20 {
 		h.botWrite(store.Shifts, newShift(3+i, 101))
-		time.Sleep(10 * time.Millisecond)
 	}
-	waitRow(t, h, 22, 60*time.Second)
-	rn.stop()
+	l.until(inSheet(h, 22), 10*time.Minute)
+	l.stop()
 	assertEachShiftOnce(t, h, 3, 22)
 	logs := h.logs.String()
 	if !strings.Contains(logs, "backing off") || !strings.Contains(logs, "failed: ") {
 		t.Errorf("no back-off visible in the log:\n%s", logs)
 	}
+}
+
+func TestAnEditMadeWhileItsRowIsPushedGetsAPromptCycle(t *testing.T) {
+	h := newHarness(t)
+	l := startLoop(h, nil)
+	l.run(syncmgr.DefaultMinGap)
+	// The employee corrects the shift again while the first correction is
+	// on its way to Google.
+	h.emu.InjectFault(sheetsemu.Fault{Op: "batchUpdate", Before: func() {
+		h.botWrite(store.Shifts, store.Values{store.ID: "1", store.TotalMade: "190.00"})
+	}})
+	h.botWrite(store.Shifts, store.Values{store.ID: "1", store.TotalMade: "170.00"})
+	l.until(func() bool { return h.emu.Count("batchUpdate") == 1 }, time.Minute)
+	took := l.until(func() bool { return rowsWithID(h.sheet("Shifts"), "1")[0][colTotalMade] == "190.00" }, 10*time.Minute)
+	// The next prompt cycle may start MinGap after the last one ended.
+	if limit := max(syncmgr.DefaultPushDelay, syncmgr.DefaultMinGap) + time.Second; took > limit {
+		t.Errorf("the second edit reached the sheet %v after the first push, want within %v (not the %v interval)", took, limit, l.runner.Interval)
+	}
+}
+
+func TestWithoutPromptPushTheLoopKeepsCycling(t *testing.T) {
+	h := newHarness(t)
+	l := startLoop(h, func(r *syncmgr.Runner) { r.PushDelay, r.Interval = -1, time.Second })
+	before := cycles(h)
+	for range 15 {
+		n := l.clock.afterCalls()
+		l.clock.advance(time.Second)
+		l.settle(n)
+	}
+	if n := cycles(h) - before; n < 8 {
+		t.Errorf("%d cycles in 15 s at --interval 1 with prompt push off, want at least 8", n)
+	}
+}
+
+// The one loop test on the real clock: the same wiring with short delays.
+func TestPromptPushOnTheRealClock(t *testing.T) {
+	h := newHarness(t)
+	r := &syncmgr.Runner{Engine: h.eng, DB: h.db, Interval: 300 * time.Second, Log: h.log,
+		PushDelay: 200 * time.Millisecond, MinGap: 300 * time.Millisecond, PollEvery: 20 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	testutil.WaitFor(t, 10*time.Second, func() bool { return cycles(h) == 1 })
+	h.botWrite(store.Shifts, newShift(3, 101))
+	testutil.WaitFor(t, 10*time.Second, inSheet(h, 3))
 }
 
 func assertEachShiftOnce(t *testing.T, h *harness, from, to int) {
@@ -162,7 +283,10 @@ func assertEachShiftOnce(t *testing.T, h *harness, from, to int) {
 // spaced like real ones (more than --min-gap apart).
 func BenchmarkFinishToSheet(b *testing.B) {
 	h := newHarness(b)
-	startRunner(h, nil)
+	r := &syncmgr.Runner{Engine: h.eng, DB: h.db, Interval: 300 * time.Second, Log: h.log}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
 	testutil.WaitFor(b, 30*time.Second, func() bool { return cycles(h) == 1 })
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -171,7 +295,8 @@ func BenchmarkFinishToSheet(b *testing.B) {
 		time.Sleep(syncmgr.DefaultMinGap)
 		start := time.Now()
 		h.botWrite(store.Shifts, newShift(3+i, 101))
-		d := waitRow(b, h, 3+i, time.Minute).Sub(start)
+		testutil.WaitFor(b, time.Minute, inSheet(h, 3+i))
+		d := time.Since(start)
 		mu.Lock()
 		lat = append(lat, d)
 		mu.Unlock()

@@ -22,7 +22,7 @@ import (
 // checkboxes, blank rows in the middle and at the end, a Shifts tab whose
 // product columns follow PRODUCTS, admin columns (Name, Comment, Notes, Paid)
 // and a row holding only an admin's note.
-const pythonLayout = "../sheets/testdata/python_layout.json"
+const pythonLayout = "testdata/python_layout.json"
 
 const pythonSheetID = "python-v2"
 
@@ -43,7 +43,7 @@ func newPythonHarness(t *testing.T) *harness {
 	t.Cleanup(srv.Close)
 	h := &harness{t: t, emu: emu, url: srv.URL + "/", logs: &testutil.Buffer{}}
 	h.log = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.tabs = sheets.Tabs("Shifts", pythonProducts)
+	h.tabs = syncmgr.Tabs("Shifts", pythonProducts)
 	c, err := sheets.New(context.Background(), sheets.Config{SpreadsheetID: pythonSheetID, Endpoint: h.url,
 		KeyFile: filepath.Join(t.TempDir(), "absent.json"), Logger: h.log})
 	if err != nil {
@@ -109,11 +109,11 @@ func TestPythonLayoutFullPullRejectsNothingAndWritesNothing(t *testing.T) {
 			"bonus_1": "flat_10", "bonus_2": "percent_next_1", "bonus_3": "percent_prev_1"}},
 		{store.Shifts, "3", store.Values{"id": "3", "date": "2026/11/05 16:00:00", "employee_id": "1003", "employee_name": "Olga",
 			"clock_in": "2026/11/05 08:00:00", "clock_out": "2026/11/05 14:30:00", "worked_hours": "6.50",
-			sheets.ProductField("Model A"): "200.00", sheets.ProductField("Model B"): "300.00", "total_sales": "500.00",
+			store.ProductField("Model A"): "200.00", store.ProductField("Model B"): "300.00", "total_sales": "500.00",
 			"net_sales": "400.00", "commission_pct": "11.50", "total_per_hour": "117.00", "commissions": "46.00", "total_made": "163.00"}},
 		{store.Shifts, "4", store.Values{"id": "4", "date": "2026/11/10 21:00:00", "employee_id": "1001", "employee_name": "Anna",
 			"clock_in": "2026/11/10 12:00:00", "clock_out": "2026/11/10 20:00:00", "worked_hours": "8.00",
-			sheets.ProductField("Model C"): "250.50", "total_sales": "250.50", "net_sales": "200.40", "commission_pct": "8.00",
+			store.ProductField("Model C"): "250.50", "total_sales": "250.50", "net_sales": "200.40", "commission_pct": "8.00",
 			"total_per_hour": "120.00", "commissions": "16.03", "total_made": "136.03"}},
 		{store.EmployeeRanks, "1003|2026|10", store.Values{"employee_id": "1003", "year": "2026", "month": "10",
 			"current_rank": "Hustler", "previous_rank": "Rookie", "notified": "true", "last_updated": "2026/10/30 20:00:00"}},

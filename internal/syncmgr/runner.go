@@ -2,6 +2,7 @@ package syncmgr
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"time"
@@ -34,6 +35,18 @@ const (
 	DefaultPollEvery = 250 * time.Millisecond
 )
 
+// Clock is the time the loop reads and waits on; nil means the real one.
+// Tests drive a fake one step by step instead of sleeping.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
 // Runner runs cycles: once, or on an interval until stopped. It records each
 // cycle in sync_runs and logs the lines operators grep for.
 type Runner struct {
@@ -53,12 +66,15 @@ type Runner struct {
 	MinGap           time.Duration
 	PromptsPerMinute int
 	PollEvery        time.Duration
+	Clock            Clock
 
-	cycle   int // number of the last cycle, across restarts
-	ran     int // cycles this process ran
-	failed  int
-	total   Stats
-	lastOK  time.Time // start of the last successful cycle
+	cycle  int // number of the last cycle, across restarts
+	ran    int // cycles this process ran
+	failed int
+	total  Stats
+	// lastOK is when the last successful cycle started, by the wall clock:
+	// the database stamps edits with it, whatever Clock the loop runs on.
+	lastOK  time.Time
 	lastEnd time.Time
 	prompts []time.Time // starts of recent prompt cycles
 }
@@ -82,16 +98,16 @@ func (r *Runner) Cycle(ctx context.Context) error {
 	r.cycle++
 	r.ran++
 	n := r.cycle
-	start := time.Now()
-	defer func() { r.lastEnd = time.Now() }()
+	wall, start := time.Now(), r.Clock.Now()
+	defer func() { r.lastEnd = r.Clock.Now() }()
 	id, err := r.DB.StartRun(ctx, n, start)
 	if err != nil {
 		r.Log.Error(fmt.Sprintf("Sync cycle #%d failed: %v", n, err))
 		return err
 	}
 	st, err := r.Engine.SyncOnce(ctx)
-	dur := time.Since(start)
-	run := store.Run{ID: id, Cycle: n, Ended: time.Now(), OK: err == nil, Pulled: st.Pulled, Pushed: st.Pushed,
+	dur := r.Clock.Now().Sub(start)
+	run := store.Run{ID: id, Cycle: n, Ended: r.Clock.Now(), OK: err == nil, Pulled: st.Pulled, Pushed: st.Pushed,
 		Rejected: st.Rejected, Requests: st.Requests}
 	if err != nil {
 		run.Err = err.Error()
@@ -105,15 +121,15 @@ func (r *Runner) Cycle(ctx context.Context) error {
 		r.failed++
 		r.Log.Error(fmt.Sprintf("Sync cycle #%d failed: %v", n, err), "duration", dur.Round(time.Millisecond).String())
 		if r.Notify != nil {
-			r.notify(fmt.Sprintf("STATUS=Cycle #%d failed at %s: %v; %s", n, time.Now().Format(time.TimeOnly), err, r.pendingSummary(context.WithoutCancel(ctx))))
+			r.notify(fmt.Sprintf("STATUS=Cycle #%d failed at %s: %v; %s", n, r.Clock.Now().Format(time.TimeOnly), err, r.pendingSummary(context.WithoutCancel(ctx))))
 		}
 		return err
 	}
-	r.lastOK = start
+	r.lastOK = wall
 	r.Log.Info(fmt.Sprintf("Sync cycle #%d completed in %.2fs", n, dur.Seconds()))
 	r.Log.Info("Stats: " + st.String())
 	if r.Notify != nil { // the pending count is for systemctl status only
-		r.notify(fmt.Sprintf("STATUS=Cycle #%d ok at %s: %s; %s", n, time.Now().Format(time.TimeOnly), st, r.pendingSummary(ctx)))
+		r.notify(fmt.Sprintf("STATUS=Cycle #%d ok at %s: %s; %s", n, r.Clock.Now().Format(time.TimeOnly), st, r.pendingSummary(ctx)))
 	}
 	return nil
 }
@@ -127,17 +143,8 @@ func (r *Runner) pendingSummary(ctx context.Context) string {
 	case n == 0:
 		return "pending 0"
 	default:
-		return fmt.Sprintf("pending %d (oldest %s)", n, time.Since(oldest).Round(time.Second))
+		return fmt.Sprintf("pending %d (oldest %s)", n, r.Clock.Now().Sub(oldest).Round(time.Second))
 	}
-}
-
-func (s *Stats) add(o Stats) {
-	s.Pulled += o.Pulled
-	s.Pushed += o.Pushed
-	s.Rejected += o.Rejected
-	s.Conflicts += o.Conflicts
-	s.Renumbered += o.Renumbered
-	s.Requests += o.Requests
 }
 
 // Run runs a cycle now and then every Interval until ctx ends (it returns
@@ -204,6 +211,9 @@ func (r *Runner) defaults() {
 	if r.PollEvery <= 0 {
 		r.PollEvery = DefaultPollEvery
 	}
+	if r.Clock == nil {
+		r.Clock = realClock{}
+	}
 }
 
 // graceful runs fn with a context that outlives ctx by at most StopGrace,
@@ -220,11 +230,9 @@ func (r *Runner) graceful(ctx context.Context, fn func(context.Context) error) e
 		case <-ctx.Done():
 		}
 		r.Log.Info("Stop requested: finishing the cycle in hand")
-		t := time.NewTimer(r.StopGrace)
-		defer t.Stop()
 		select {
 		case <-done:
-		case <-t.C:
+		case <-r.Clock.After(r.StopGrace):
 			cancel()
 		}
 	}()
@@ -235,21 +243,24 @@ func (r *Runner) graceful(ctx context.Context, fn func(context.Context) error) e
 // regular one after Interval, or a prompt one when the bot has written
 // (SPEC §3 "Prompt push"). It returns false when ctx ended.
 func (r *Runner) idle(ctx context.Context, failures int) bool {
-	regular := time.NewTimer(r.Interval)
-	defer regular.Stop()
+	regular := r.Clock.After(r.Interval)
 	var watchdog <-chan time.Time
 	if r.Watchdog > 0 {
-		t := time.NewTicker(r.Watchdog / 2)
-		defer t.Stop()
-		watchdog = t.C
+		watchdog = r.Clock.After(r.Watchdog / 2)
 	}
 	var poll <-chan time.Time
-	conn, err := r.DB.Read().Conn(ctx)
-	if r.PushDelay >= 0 && err == nil {
-		defer conn.Close()
-		t := time.NewTicker(r.PollEvery)
-		defer t.Stop()
-		poll = t.C
+	var conn *sql.Conn
+	if r.PushDelay >= 0 {
+		// One read connection for the whole wait, returned when it ends:
+		// data_version is per connection.
+		c, err := r.DB.Read().Conn(ctx)
+		if err != nil {
+			r.Log.Warn("Cannot watch for new local writes; waiting for the regular cycle", "err", err)
+		} else {
+			conn = c
+			defer conn.Close()
+			poll = r.Clock.After(r.PollEvery)
+		}
 	}
 	version := int64(-1)
 	var seen time.Time // when new pending rows were first noticed
@@ -257,11 +268,13 @@ func (r *Runner) idle(ctx context.Context, failures int) bool {
 		select {
 		case <-ctx.Done():
 			return false
-		case <-regular.C:
+		case <-regular:
 			return true
 		case <-watchdog:
 			r.notify("WATCHDOG=1")
+			watchdog = r.Clock.After(r.Watchdog / 2)
 		case now := <-poll:
+			poll = r.Clock.After(r.PollEvery)
 			if seen.IsZero() {
 				v, err := store.DataVersion(ctx, conn)
 				if err != nil || v == version {
@@ -269,8 +282,9 @@ func (r *Runner) idle(ctx context.Context, failures int) bool {
 				}
 				version = v
 				// Rows left pending by a failed cycle count too: they are
-				// retried promptly, with the back-off of promptDue.
-				n, err := r.DB.PendingSince(ctx, r.lastOK)
+				// retried promptly, with the back-off of promptDue. So does
+				// an edit made while its row was being pushed.
+				n, err := r.DB.EditedSince(ctx, r.lastOK)
 				if err != nil || n == 0 {
 					continue
 				}
@@ -296,7 +310,7 @@ func (r *Runner) promptDue(seen time.Time, failures int) time.Time {
 	if g := r.lastEnd.Add(min(gap, r.Interval)); g.After(due) {
 		due = g
 	}
-	cutoff := time.Now().Add(-time.Minute)
+	cutoff := r.Clock.Now().Add(-time.Minute)
 	for len(r.prompts) > 0 && r.prompts[0].Before(cutoff) {
 		r.prompts = r.prompts[1:]
 	}

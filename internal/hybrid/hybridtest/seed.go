@@ -19,15 +19,15 @@ func SeedPulled(tb testing.TB, db *store.DB) {
 	ctx := context.Background()
 	err := db.Update(ctx, func(tx *store.Tx) error {
 		for i, r := range payroll.DefaultRates() {
-			if err := Synced(ctx, tx, store.DynamicRates, store.Values{"pos": fmt.Sprint(i + 1),
-				"min_amount": r.Min.StringFixed(2), "max_amount": r.Max.StringFixed(2), "percentage": r.Percent.StringFixed(2)}); err != nil {
+			if err := Synced(ctx, tx, store.DynamicRates, store.Values{store.Pos: fmt.Sprint(i + 1),
+				store.MinAmount: r.Min.StringFixed(2), store.MaxAmount: r.Max.StringFixed(2), store.Percentage: r.Percent.StringFixed(2)}); err != nil {
 				return err
 			}
 		}
 		for _, r := range payroll.DefaultRanks() {
-			if err := Synced(ctx, tx, store.Ranks, store.Values{"rank_name": r.Name, "min_amount": r.Min.StringFixed(2),
-				"max_amount": r.Max.StringFixed(2), "emoji": r.Emoji, "bonus_1": r.Bonuses[0], "bonus_2": r.Bonuses[1],
-				"bonus_3": r.Bonuses[2], "text": r.Text}); err != nil {
+			if err := Synced(ctx, tx, store.Ranks, store.Values{store.RankName: r.Name, store.MinAmount: r.Min.StringFixed(2),
+				store.MaxAmount: r.Max.StringFixed(2), store.Emoji: r.Emoji, store.Bonus1: r.Bonuses[0], store.Bonus2: r.Bonuses[1],
+				store.Bonus3: r.Bonuses[2], store.RankText: r.Text}); err != nil {
 				return err
 			}
 		}

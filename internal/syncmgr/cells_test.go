@@ -1,4 +1,4 @@
-package sheets
+package syncmgr
 
 import (
 	"testing"
@@ -64,24 +64,13 @@ func TestCanonicalRejectsGarbage(t *testing.T) {
 	}
 }
 
-func TestColumnNameAndA1(t *testing.T) {
-	for col, want := range map[int]string{0: "A", 25: "Z", 26: "AA", 27: "AB", 51: "AZ", 52: "BA", 701: "ZZ", 702: "AAA"} {
-		if got := ColumnName(col); got != want {
-			t.Errorf("ColumnName(%d) = %q, want %q", col, got, want)
-		}
-	}
-	if got := A1("It's", 5, 2); got != "'It''s'!C5" {
-		t.Errorf("A1 = %q", got)
-	}
-}
-
 func TestHeaderByNameIgnoresOrderCaseAndExtras(t *testing.T) {
 	tab := Tabs("Shifts", []string{"Model A"})[0] // EmployeeSettings
 	h, err := tab.MapHeader([]any{"Notes", " sales COMMISSION ", "EmployeeId", "hourly wage"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, rej := tab.Decode(h, []any{"keep me", "8", 5.0, "$15"}, 2)
+	v, rej := tab.Decode(h, []any{"keep me", "8", 5.0, "$15"}, nil, 2)
 	if rej != nil {
 		t.Fatal(rej)
 	}
@@ -100,7 +89,7 @@ func TestHeaderByNameIgnoresOrderCaseAndExtras(t *testing.T) {
 func TestDecodeRejectNamesRowColumnAndKeepsKey(t *testing.T) {
 	tab := Tabs("Shifts", nil)[0]
 	h, _ := tab.MapHeader([]any{"EmployeeId", "Hourly wage", "Sales commission"})
-	_, rej := tab.Decode(h, []any{7.0, "fifteen", "8"}, 9)
+	_, rej := tab.Decode(h, []any{7.0, "fifteen", "8"}, nil, 9)
 	if rej == nil {
 		t.Fatal("want a reject")
 	}

@@ -1,4 +1,4 @@
-package sheets
+package syncmgr
 
 import (
 	"errors"
@@ -20,6 +20,7 @@ const (
 	Text Kind = iota
 	Int
 	Decimal
+	Percent // points: 10 means 10 %, however the admin typed or formatted it
 	Bool
 	DateTime
 )
@@ -61,7 +62,7 @@ func Canonical(k Kind, cell any) (string, error) {
 	switch k {
 	case Int:
 		return parseInt(cell)
-	case Decimal:
+	case Decimal, Percent:
 		if s, ok := cell.(string); ok && isCanonicalMoney(s) {
 			return s, nil // what this system writes: most cells of a large pull
 		}
@@ -167,23 +168,38 @@ func plainNumber(s string) bool {
 	return s != ""
 }
 
+// maxInt is the largest id or number this system reads: a number cell holds
+// integers exactly only up to 2^53, and SQLite's INTEGER is 64-bit.
+const maxInt = 1 << 53
+
 func parseInt(cell any) (string, error) {
 	switch v := cell.(type) {
 	case float64:
-		if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+		if v != math.Trunc(v) {
 			return "", fmt.Errorf("not a whole number: %v", v)
+		}
+		if math.Abs(v) > maxInt {
+			return "", fmt.Errorf("number out of range: %v", v)
 		}
 		return strconv.FormatInt(int64(v), 10), nil
 	case string:
 		s := strings.TrimSpace(v)
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return strconv.FormatInt(n, 10), nil
-		}
-		// "12.0": an id a spreadsheet once turned into a float.
-		if d, err := decimal.NewFromString(s); err == nil && d.IsInteger() && !strings.ContainsAny(s, "eE") {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			// "12.0": an id a spreadsheet once turned into a float.
+			d, derr := decimal.NewFromString(s)
+			if derr != nil || !d.IsInteger() || strings.ContainsAny(s, "eE") {
+				return "", fmt.Errorf("not a whole number: %q", v)
+			}
+			if !d.Abs().LessThanOrEqual(decimal.NewFromInt(maxInt)) {
+				return "", fmt.Errorf("number out of range: %q", v)
+			}
 			return d.String(), nil
 		}
-		return "", fmt.Errorf("not a whole number: %q", v)
+		if n > maxInt || n < -maxInt {
+			return "", fmt.Errorf("number out of range: %q", v)
+		}
+		return strconv.FormatInt(n, 10), nil
 	default:
 		return "", fmt.Errorf("not a whole number: %v", v)
 	}
@@ -220,6 +236,26 @@ func parseDateTime(cell any) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("not a date (want YYYY/MM/DD HH:MM:SS): %q", s)
+}
+
+// canonicalPercent reads a percentage in points. Sheets stores a typed
+// "10%" as the number 0.1 with a percent number format, and a number typed
+// into a percent-formatted cell likewise; an unformatted read returns 0.1
+// either way, and only the displayed value (FORMATTED_VALUE, "10%") tells
+// it apart from a plain 0.1. So a number whose displayed form ends in "%" is
+// a fraction, scaled to points; any other cell is points as it stands ("10",
+// "10 %", "10.0").
+func canonicalPercent(cell, formatted any) (string, error) {
+	if f, ok := cell.(float64); ok {
+		if shown, ok := formatted.(string); ok && strings.HasSuffix(strings.TrimSpace(shown), "%") {
+			d, err := ParseDecimal(f)
+			if err != nil {
+				return "", err
+			}
+			return CanonDecimal(d.Shift(2)), nil
+		}
+	}
+	return Canonical(Decimal, cell)
 }
 
 // Encode is the value written for canonical text v of kind k: ids as numbers,
