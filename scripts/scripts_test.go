@@ -61,7 +61,8 @@ func withDB(t *testing.T, path string, fn func(context.Context, *store.DB)) {
 }
 
 // addPending leaves a row pending since age ago, as a bot's shift the
-// worker could not push.
+// worker could not push. The row's changed_at is moved back in the store's
+// own time format, whatever it is (RFC 3339 with some digits of fraction).
 func addPending(t *testing.T, path string, age time.Duration) {
 	t.Helper()
 	withDB(t, path, func(ctx context.Context, db *store.DB) {
@@ -71,8 +72,19 @@ func addPending(t *testing.T, path string, age time.Duration) {
 			if err != nil {
 				return err
 			}
-			_, err = tx.Exec(ctx, "UPDATE employee_settings SET changed_at = ? WHERE pending = 1",
-				time.Now().Add(-age).UTC().Format(time.RFC3339))
+			var at string
+			if err := tx.QueryRow(ctx, "SELECT changed_at FROM employee_settings WHERE pending = 1").Scan(&at); err != nil {
+				return err
+			}
+			when, err := time.Parse(time.RFC3339Nano, at)
+			if err != nil {
+				return err
+			}
+			layout := "2006-01-02T15:04:05Z07:00"
+			if i, j := strings.Index(at, "."), strings.Index(at, "Z"); i > 0 && j > i {
+				layout = "2006-01-02T15:04:05." + strings.Repeat("0", j-i-1) + "Z07:00"
+			}
+			_, err = tx.Exec(ctx, "UPDATE employee_settings SET changed_at = ? WHERE pending = 1", when.Add(-age).UTC().Format(layout))
 			return err
 		})
 		if err != nil {
