@@ -238,6 +238,21 @@ func (s *sysTest) employeeRows(id int64) int {
 	return n
 }
 
+// ensureActive starts each step from both units running, so that a failed
+// step does not fail the ones after it too.
+func (s *sysTest) ensureActive(t *testing.T) {
+	t.Helper()
+	for _, u := range []string{bot, worker} {
+		if p := s.c.show(u, "ActiveState", "MainPID"); p["ActiveState"] != "active" || p["MainPID"] == "0" {
+			t.Logf("%s was %v after the step before: starting it", u, p)
+			s.c.try("systemctl reset-failed " + u + "; systemctl start " + u)
+			if u == worker {
+				_, s.cycle, _, _ = s.status()
+			}
+		}
+	}
+}
+
 func (s *sysTest) healthCheck(args string) (int, string) {
 	out, code := s.c.try(health + " " + args)
 	first, _, _ := strings.Cut(out, "\n")
@@ -419,6 +434,7 @@ func (s *sysTest) sixRestarts(t *testing.T) {
 }
 
 func (s *sysTest) killNine(t *testing.T) {
+	s.ensureActive(t)
 	c := s.c
 	type victim struct {
 		unit     string
@@ -466,6 +482,7 @@ func (s *sysTest) killNine(t *testing.T) {
 // cron line runs from /etc/cron.d (the unit is still active and the last
 // sync recent, so the check is OK).
 func (s *sysTest) watchdog(t *testing.T) {
+	s.ensureActive(t)
 	c := s.c
 	pid := c.show(worker, "MainPID")["MainPID"]
 	wd := c.show(worker, "WatchdogUSec")["WatchdogUSec"]
@@ -541,6 +558,7 @@ func (s *sysTest) cron(t *testing.T) {
 // systemd gives up. RestartSec is shortened by a drop-in so that the loop
 // reaches the limit in seconds instead of minutes.
 func (s *sysTest) crashLoop(t *testing.T) {
+	s.ensureActive(t)
 	c := s.c
 	c.write("/etc/systemd/system/"+worker+".d/crash.conf", "0644", "root:root",
 		"[Service]\nRestartSec=1\nEnvironment=COMMISSION_RATE=5\n")
@@ -584,6 +602,7 @@ sha256sum /usr/local/bin/alex12060-* /etc/systemd/system/alex12060-*.service ` +
 }
 
 func (s *sysTest) installTwice(t *testing.T) {
+	s.ensureActive(t)
 	c := s.c
 	before := s.installed()
 	pids := c.show(worker, "MainPID")["MainPID"] + c.show(bot, "MainPID")["MainPID"]
@@ -603,6 +622,7 @@ func (s *sysTest) installTwice(t *testing.T) {
 // build is installed and started as deploy/README.md says; the row is still
 // pending, then reaches the sheet once Google answers again.
 func (s *sysTest) upgrade(t *testing.T) {
+	s.ensureActive(t)
 	c := s.c
 	s.emu.InjectFault(sheetsemu.Fault{Op: "append", Times: 1 << 20, Status: 503})
 	defer s.emu.ClearFaults()
