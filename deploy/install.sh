@@ -33,6 +33,10 @@ Installed paths:
   /usr/local/share/doc/alex12060/ (README.md, alex12060.env.example)
 Unit files it replaces that it did not install (the Python deployment's)
 are kept in /var/backups/alex12060/ and restored by deploy/uninstall.sh.
+It enables systemd-time-wait-sync.service when an NTP client is enabled
+(the units start after time-sync.target). Its next steps follow what it
+found: a fresh install, an upgrade (a database exists), or the Python
+deployment's units. The procedure: deploy/README.md, "Install".
 EOF
 }
 
