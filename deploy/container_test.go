@@ -151,6 +151,9 @@ func boot(t *testing.T, tree, stage string) *container {
 		"--volatile=overlay", "--console=read-only",
 		"--bind-ro="+stage+":/opt/alex12060", "--boot")
 	c.nspawn.Stdout, c.nspawn.Stderr = console, console
+	// Its own process group, so that signals meant for the test do not reach
+	// it. (No Pdeathsig: Go delivers it when the starting OS thread exits,
+	// which may be long before the test ends.)
 	c.nspawn.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := c.nspawn.Start(); err != nil {
 		t.Fatal(err)
@@ -243,6 +246,9 @@ func (c *container) exec(limit time.Duration, stdin string, args ...string) (str
 	full := append([]string{"--target=" + strconv.Itoa(c.leader), "--all", "--root", "--wd", "--",
 		"env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "HOME=/root"}, args...)
 	cmd := exec.Command("nsenter", full...)
+	// A process group of its own: a "kill 0" in a script must not reach the
+	// test.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Stdin = strings.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
