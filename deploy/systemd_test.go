@@ -192,16 +192,22 @@ func waitUntil(limit time.Duration, cond func() bool) bool {
 	return true
 }
 
-var statusRE = regexp.MustCompile(`^Cycle #(\d+) (ok|failed) at \d\d:\d\d:\d\d: .*; pending (\d+)`)
+var (
+	statusRE  = regexp.MustCompile(`^Cycle #(\d+) (ok|failed) at \d\d:\d\d:\d\d: `)
+	pendingRE = regexp.MustCompile(`; pending (\d+)`)
+)
 
 // status is the worker's STATUS= line, as systemctl status shows it, split
-// into cycle number, outcome and pending rows.
+// into cycle number, outcome and pending rows (-1 when the line lacks them).
 func (s *sysTest) status() (line string, cycle int, outcome string, pending int) {
 	line = s.c.show(worker, "StatusText")["StatusText"]
+	pending = -1
 	if m := statusRE.FindStringSubmatch(line); m != nil {
 		cycle, _ = strconv.Atoi(m[1])
-		pending, _ = strconv.Atoi(m[3])
 		outcome = m[2]
+	}
+	if m := pendingRE.FindStringSubmatch(line); m != nil {
+		pending, _ = strconv.Atoi(m[1])
 	}
 	return line, cycle, outcome, pending
 }
