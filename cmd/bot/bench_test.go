@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"shiftbot/internal/hybrid/hybridtest"
-	"shiftbot/internal/store"
 	"shiftbot/internal/telegramfake"
 	"shiftbot/internal/testutil"
 )
@@ -73,13 +70,4 @@ func BenchmarkRSSConversations(b *testing.B) {
 	}
 	b.ReportMetric(rss, "rss-MB")
 	b.ReportMetric(hwm, "peak-MB")
-}
-
-func seedPulled(b *testing.B, path string) {
-	db, err := store.Open(context.Background(), path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	hybridtest.SeedPulled(b, db)
 }

@@ -3,7 +3,10 @@
 // rank-up messages), with each user's place in it kept in SQLite so it
 // survives a restart. Data comes from package hybrid, inside the same write
 // transaction that records the update, so an update is applied once or not
-// at all; messages go to Telegram only after that transaction commits.
+// at all. What the update makes the bot say is written to an outbox in that
+// transaction too, and a delivery loop sends it after the commit, at least
+// once and in order per chat, through 429s, 5xx answers and restarts
+// (outbox.go, deliver.go).
 package bot
 
 import (
@@ -14,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -47,12 +51,23 @@ type Config struct {
 	// HTTPClient makes the requests; nil for one whose timeout outlasts a
 	// long poll. Its errors are redacted either way.
 	HTTPClient *http.Client
-	Now        func() time.Time // nil for time.Now
+	Now        func() time.Time // server clock for the conversation; nil for time.Now
 	Log        *slog.Logger
-	// Checkpoint, when set, runs after each batch once its replies are out,
-	// so SQLite's WAL checkpoint (a copy and an fsync) rarely falls on a
-	// user's commit; nil leaves it to SQLite's automatic checkpoints.
+	// Checkpoint, when set, runs after each batch is committed, so SQLite's
+	// WAL checkpoint (a copy and an fsync) rarely falls on a user's commit;
+	// nil leaves it to SQLite's automatic checkpoints.
 	Checkpoint func(context.Context) error
+
+	// Delivery of the outbox (deliver.go); zero values take the defaults.
+	// Its waits are real time, not Now: they are waits on Telegram.
+	RetryBackoff time.Duration // first wait after a 5xx or network error; doubles per attempt
+	MaxBackoff   time.Duration // the longest such wait
+	// RetryAfterUnit is how long one second of a 429's retry_after lasts;
+	// time.Second except in tests that would rather not wait.
+	RetryAfterUnit time.Duration
+	ChatInterval   time.Duration // between messages to one chat, after a short burst
+	GlobalRate     int           // messages a second, all chats together
+	DrainTimeout   time.Duration // how long a stop keeps delivering what is due
 }
 
 // Bot is the Telegram bot.
@@ -62,6 +77,8 @@ type Bot struct {
 	cfg      Config
 	log      *slog.Logger
 	products []string
+	kick     chan struct{} // rows were committed to the outbox
+	courier  atomic.Pointer[courier]
 }
 
 // New returns a bot serving the data of svc in db.
@@ -88,7 +105,22 @@ func New(db *store.DB, svc *hybrid.Service, cfg Config) *Bot {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Bot{db: db, svc: svc, cfg: cfg, log: cfg.Log, products: svc.Products()}
+	cfg.RetryBackoff = orDefault(cfg.RetryBackoff, DefaultRetryBackoff)
+	cfg.MaxBackoff = max(cfg.RetryBackoff, orDefault(cfg.MaxBackoff, DefaultMaxBackoff))
+	cfg.RetryAfterUnit = orDefault(cfg.RetryAfterUnit, time.Second)
+	cfg.ChatInterval = orDefault(cfg.ChatInterval, DefaultChatInterval)
+	cfg.DrainTimeout = orDefault(cfg.DrainTimeout, DefaultDrainTimeout)
+	if cfg.GlobalRate <= 0 {
+		cfg.GlobalRate = DefaultGlobalRate
+	}
+	return &Bot{db: db, svc: svc, cfg: cfg, log: cfg.Log, products: svc.Products(), kick: make(chan struct{}, 1)}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 func (b *Bot) now() time.Time { return b.cfg.Now().In(b.svc.Location()) }
@@ -122,10 +154,17 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.log.Info("Bot started", "username", api.Self.UserName, "endpoint", b.cfg.Endpoint, "offset", offset)
+	waiting, err := undelivered(ctx, b.db)
+	if err != nil {
+		return err
+	}
+	b.log.Info("Bot started", "username", api.Self.UserName, "endpoint", b.cfg.Endpoint, "offset", offset, "undelivered", waiting)
 
 	// Handling is not cancelled by a stop: the batch in hand is finished.
 	work := context.WithoutCancel(ctx)
+	// Delivery outlives the poll: it stops after the last batch is
+	// committed, and drains what is due before Run returns.
+	stopDelivery, delivering := b.startDelivery(work, api)
 	poll := tgbotapi.UpdateConfig{Limit: 100, Timeout: int(b.cfg.PollTimeout / time.Second)}
 	for ctx.Err() == nil {
 		poll.Offset = offset
@@ -146,11 +185,25 @@ func (b *Bot) Run(ctx context.Context) error {
 			continue
 		}
 		if len(updates) > 0 {
-			offset = b.handleBatch(work, api, updates)
+			offset = b.handleBatch(work, updates)
 		}
 	}
+	stopDelivery()
+	<-delivering
 	b.log.Info("Bot stopped")
 	return nil
+}
+
+func (b *Bot) startDelivery(ctx context.Context, api *tgbotapi.BotAPI) (stop func(), done <-chan struct{}) {
+	ctx, stop = context.WithCancel(ctx)
+	ch := make(chan struct{})
+	c := b.newCourier(api)
+	b.courier.Store(c)
+	go func() {
+		defer close(ch)
+		c.run(ctx)
+	}()
+	return stop, ch
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -164,12 +217,12 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// handleBatch handles one getUpdates answer and returns the next offset.
+// handleBatch applies one getUpdates answer and returns the next offset.
 // Different users' updates run concurrently, each user's in order. The
 // offset is stored only once the whole batch is handled; each update was
 // recorded as applied in its own transaction, so after a crash mid-batch the
 // batch comes again and the applied ones are skipped.
-func (b *Bot) handleBatch(ctx context.Context, api *tgbotapi.BotAPI, updates []tgbotapi.Update) int {
+func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) int {
 	byUser := map[int64][]tgbotapi.Update{}
 	var order []int64
 	for _, u := range updates {
@@ -183,7 +236,7 @@ func (b *Bot) handleBatch(ctx context.Context, api *tgbotapi.BotAPI, updates []t
 	for _, user := range order {
 		wg.Go(func() {
 			for _, u := range byUser[user] {
-				b.handle(ctx, api, u)
+				b.handle(ctx, u)
 			}
 		})
 	}
@@ -215,34 +268,50 @@ func identify(u tgbotapi.Update) (user, chat int64) {
 	return 0, 0
 }
 
-// handle applies one update, then sends the replies. A crash between the
-// two loses replies, never applies an update twice.
-func (b *Bot) handle(ctx context.Context, api *tgbotapi.BotAPI, u tgbotapi.Update) {
+// handle applies one update and wakes the delivery of its replies.
+func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) {
 	start := time.Now()
+	if c := b.courier.Load(); c != nil {
+		_, chat := identify(u)
+		c.settle(ctx, chat)
+	}
 	out, err := b.apply(ctx, u)
 	switch {
 	case err != nil:
 		b.log.Error("Cannot handle update", "update_id", u.UpdateID, "user_id", out.user, "err", err)
-		out = &outbox{user: out.user, chat: out.chat, send: []screen{{text: textFailed}}}
-		if u.CallbackQuery != nil {
-			out.callback = u.CallbackQuery.ID
-		}
+		b.apologise(ctx, u, out)
 	case out.skip:
 		b.log.Info("Update already applied before a restart; skipped", "update_id", u.UpdateID, "user_id", out.user)
 		return
 	case out.user == 0:
 		return // not from a user (e.g. an edited message): nothing to do
 	}
-	b.deliver(ctx, api, out)
+	b.kickDelivery()
 	b.log.Debug("Update handled", "update_id", u.UpdateID, "user_id", out.user, "ms", time.Since(start).Milliseconds())
 }
 
+// apologise queues the reply to an update whose transaction failed, in a
+// transaction of its own; a press is answered so its spinner stops.
+func (b *Bot) apologise(ctx context.Context, u tgbotapi.Update, failed *reply) {
+	if failed.user == 0 {
+		return
+	}
+	r := &reply{user: failed.user, chat: failed.chat, send: []screen{{text: textFailed}}}
+	if u.CallbackQuery != nil {
+		r.callback = u.CallbackQuery.ID
+	}
+	err := b.db.Update(ctx, func(tx *store.Tx) error { return enqueue(ctx, tx, r, 0, b.now()) })
+	if err != nil {
+		b.log.Error("Cannot queue the apology either", "update_id", u.UpdateID, "user_id", failed.user, "err", err)
+	}
+}
+
 // apply is the update's one transaction: it records the update as applied,
-// moves the user's conversation on, writes any data, and decides the
-// replies, which are sent only after the commit.
-func (b *Bot) apply(ctx context.Context, u tgbotapi.Update) (*outbox, error) {
+// moves the user's conversation on, writes any data, and queues the
+// replies in the outbox, so they commit, or not, with all the rest.
+func (b *Bot) apply(ctx context.Context, u tgbotapi.Update) (*reply, error) {
 	user, chat := identify(u)
-	out := &outbox{user: user, chat: chat}
+	out := &reply{user: user, chat: chat}
 	err := b.db.Update(ctx, func(tx *store.Tx) error {
 		fresh, err := markUpdate(ctx, tx, u.UpdateID)
 		if err != nil || user == 0 {
@@ -258,7 +327,10 @@ func (b *Bot) apply(ctx context.Context, u tgbotapi.Update) (*outbox, error) {
 		if err := b.react(ctx, tx, &c, u, out); err != nil {
 			return err
 		}
-		return saveConversation(ctx, tx, c, b.now())
+		if err := saveConversation(ctx, tx, c, b.now()); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, out, c.keyboardGen, b.now())
 	})
 	return out, err
 }

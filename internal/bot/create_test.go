@@ -99,7 +99,7 @@ func TestBackFromEveryStepAndSeveralProducts(t *testing.T) {
 	// Overnight: 10 PM yesterday to 2 AM today; 2485.06 → 6 % dynamic.
 	for label, want := range map[string]string{
 		"Start": "2026/11/27 22:00:00", "End": "2026/11/28 02:00:00", "Worked hours": "4.00",
-		"Model A": "250.50", "Model B": "1000.00", "Model D": "1234.56", "Total sales": "2485.06",
+		"Model A": "250.50", "Model B": "1,000.00", "Model D": "1,234.56", "Total sales": "2,485.06",
 		"Commission %": "14.00% (8.0% base + 6.0% dynamic)",
 	} {
 		if got := field(sum.Text, label); got != want {
@@ -221,7 +221,7 @@ func TestBadAmountsAreRejectedAndAskedAgain(t *testing.T) {
 		t.Fatalf("bad amounts wrote %d rows", n)
 	}
 	e.say(anna, " 1 000 000 ")
-	if m := e.last(anna); !strings.Contains(m.Text, "Added Model C: $1000000.00") {
+	if m := e.last(anna); !strings.Contains(m.Text, "Added Model C: $1,000,000.00") {
 		t.Fatalf("a valid amount: %q", m.Text)
 	}
 }
@@ -306,8 +306,70 @@ func TestTextWhereAButtonIsExpectedShowsTheMenu(t *testing.T) {
 	if live := e.live(anna); len(live) != 1 || live[0] != m.ID {
 		t.Fatalf("old keyboards left live: %v", live)
 	}
+	// What it says of ⬅️ Back is what Back does: one step back.
+	if !strings.Contains(m.Text, "⬅️ Back goes one step back") {
+		t.Errorf("the reply misdescribes Back: %q", m.Text)
+	}
+	e.press(anna, "⬅️ Back")
+	if back := e.last(anna); !strings.Contains(back.Text, "Enter the sales amount for Model A") {
+		t.Fatalf("Back after the stray message: %q", back.Text)
+	}
+	e.say(anna, "500")
 	e.press(anna, "Finish shift")
 	if m = e.last(anna); !strings.Contains(m.Text, "Shift created") {
 		t.Fatalf("after the stray message the shift could not be finished: %q", m.Text)
+	}
+	golden(t, "stray_text", e.transcript(anna))
+}
+
+// SPEC §4: a comma followed by exactly three digits separates thousands,
+// any other comma is the decimal point; the amount read is echoed.
+func TestAmountsAreReadAsMeant(t *testing.T) {
+	e := newEnv(t)
+	e.toFinish(anna, "Today", "9 AM", "5 PM", "Model A", "1,000")
+	if m := e.last(anna); !strings.Contains(m.Text, "✔️ Added Model A: $1,000.00") {
+		t.Fatalf("1,000 read as: %q", m.Text)
+	}
+	e.press(anna, "Add model")
+	e.press(anna, "Model B")
+	e.say(anna, "2,500")
+	if m := e.last(anna); !strings.Contains(m.Text, "✔️ Added Model B: $2,500.00") {
+		t.Fatalf("2,500 read as: %q", m.Text)
+	}
+	for typed, echo := range map[string]string{"15,5": "$15.50", "12,345.50": "$12,345.50", "1 234,5": "$1,234.50", "0,99": "$0.99"} {
+		e.press(anna, "Add model")
+		e.press(anna, "Model C")
+		e.say(anna, typed)
+		if m := e.last(anna); !strings.Contains(m.Text, "✔️ Added Model C: "+echo) {
+			t.Errorf("%s read as: %q, want %s", typed, m.Text, echo)
+		}
+		e.press(anna, "⬅️ Back") // drops Model C again, and says so
+		if m := e.last(anna); !strings.Contains(m.Text, "the Model C amount ("+echo+") is removed") {
+			t.Errorf("Back after %s: %q", typed, m.Text)
+		}
+		e.press(anna, "⬅️ Back")
+		e.press(anna, "⬅️ Back")
+	}
+	e.press(anna, "Finish shift")
+	row, _ := e.row(store.Shifts, "1")
+	if row.Values["products:Model A"] != "1000.00" || row.Values["products:Model B"] != "2500.00" || row.Values["total_sales"] != "3500.00" {
+		t.Fatalf("stored %v", row.Values)
+	}
+	for _, bad := range []string{"1.000", "1,5,5", "1.5,000", "1,0000"} {
+		e.say(anna, "/start")
+		e.press(anna, "Edit shift")
+		e.press(anna, "ID 1 • 2026/11/28 17:05:09")
+		e.press(anna, "Total sales")
+		e.say(anna, bad)
+		if m := e.last(anna); !strings.HasPrefix(m.Text, "❌") || !strings.Contains(m.Text, "Enter the new Total sales") {
+			t.Errorf("%s on the edit: %q, want an error and the question again", bad, m.Text)
+		}
+	}
+	e.say(anna, "2,500")
+	if m := e.lastWith(anna, "✅ Shift #1 Updated"); field(m.Text, "Total sales") != "2,500.00" {
+		t.Fatalf("edit to 2,500: %q", m.Text)
+	}
+	if row, _ := e.row(store.Shifts, "1"); row.Values["total_sales"] != "2500.00" {
+		t.Fatalf("stored after the edit %v", row.Values)
 	}
 }

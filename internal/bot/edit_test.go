@@ -81,18 +81,22 @@ func TestEditEachFieldRecalculates(t *testing.T) {
 	if m := e.last(anna); !strings.Contains(m.Text, "2 decimal places") || !strings.Contains(m.Text, "Current Total sales") {
 		t.Fatalf("bad sales: %q", m.Text)
 	}
-	e.say(anna, "1500")
-	m = e.last(anna)
+	e.say(anna, "1,500")
+	m = e.lastWith(anna, "✅ Shift #3 Updated")
 	for label, want := range map[string]string{
-		"Total sales": "1500.00", "Net sales": "1200.00", "Commission %": "12.00% (8.0% base + 4.0% dynamic)",
+		"Total sales": "1,500.00", "Net sales": "1,200.00", "Commission %": "12.00% (8.0% base + 4.0% dynamic)",
 		"Commissions": "144.00", "Worked hours": "5.00", "Earned": "219.00",
 	} {
 		if got := field(m.Text, label); got != want {
 			t.Errorf("after sales edit, %s = %q, want %q", label, got, want)
 		}
 	}
+	// The month is at 2,200.00 now: Hustler, whose flat_10 goes on this shift.
+	if r := e.last(anna); !strings.Contains(r.Text, "You are now Hustler") || !strings.Contains(r.Text, "Earned is now $229.00") {
+		t.Errorf("rank message after the edit: %q", r.Text)
+	}
 	row, _ := e.row(store.Shifts, "3")
-	if !row.Pending || row.Values["total_made"] != "219.00" || row.Values["clock_out"] != "2026/11/26 03:00:00" {
+	if !row.Pending || row.Values["total_made"] != "229.00" || row.Values["total_sales"] != "1500.00" || row.Values["clock_out"] != "2026/11/26 03:00:00" {
 		t.Errorf("stored: %+v", row)
 	}
 	golden(t, "edit_sales_confirmation", m.Text)

@@ -10,10 +10,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"github.com/shopspring/decimal"
 
 	"shiftbot/internal/hybrid"
-	"shiftbot/internal/payroll"
 	"shiftbot/internal/store"
 )
 
@@ -40,7 +38,7 @@ const (
 
 // react decides what update u does to conversation c, writing any data
 // through tx, and fills out with the replies.
-func (b *Bot) react(ctx context.Context, tx *store.Tx, c *conversation, u tgbotapi.Update, out *outbox) error {
+func (b *Bot) react(ctx context.Context, tx *store.Tx, c *conversation, u tgbotapi.Update, out *reply) error {
 	switch {
 	case u.CallbackQuery != nil:
 		return b.onPress(ctx, tx, c, u.CallbackQuery, out)
@@ -51,13 +49,13 @@ func (b *Bot) react(ctx context.Context, tx *store.Tx, c *conversation, u tgbota
 }
 
 // toMenu ends whatever the user was doing and shows the main menu.
-func (b *Bot) toMenu(c *conversation, out *outbox, text string) {
+func (b *Bot) toMenu(c *conversation, out *reply, text string) {
 	c.step, c.draft = stepMenu, draft{}
 	out.moveOn(c, screen{text, menuKeyboard()})
 }
 
 // enter moves to step s and shows its prompt.
-func (b *Bot) enter(ctx context.Context, tx *store.Tx, c *conversation, out *outbox, s step) error {
+func (b *Bot) enter(ctx context.Context, tx *store.Tx, c *conversation, out *reply, s step) error {
 	c.step = s
 	scr, err := b.prompt(ctx, tx, c)
 	if errors.Is(err, hybrid.ErrNotFound) {
@@ -71,7 +69,7 @@ func (b *Bot) enter(ctx context.Context, tx *store.Tx, c *conversation, out *out
 	return nil
 }
 
-func (b *Bot) onMessage(ctx context.Context, tx *store.Tx, c *conversation, m *tgbotapi.Message, out *outbox) error {
+func (b *Bot) onMessage(ctx context.Context, tx *store.Tx, c *conversation, m *tgbotapi.Message, out *reply) error {
 	if m.IsCommand() && (m.Command() == "start" || m.Command() == "menu") {
 		b.toMenu(c, out, welcome(displayName(m.From)))
 		return nil
@@ -102,8 +100,7 @@ func (b *Bot) onMessage(ctx context.Context, tx *store.Tx, c *conversation, m *t
 	}
 	if c.step != stepMenu {
 		// Mid-way through a shift or an edit, a stray message must not cost
-		// the user what they entered: the step is asked again, and its Back
-		// button leads to the menu.
+		// the user what they entered: the step is asked again.
 		if scr, err := b.prompt(ctx, tx, c); err == nil {
 			scr.text = textUseStepButtons + "\n\n" + scr.text
 			out.moveOn(c, scr)
@@ -114,7 +111,7 @@ func (b *Bot) onMessage(ctx context.Context, tx *store.Tx, c *conversation, m *t
 	return nil
 }
 
-func (b *Bot) onPress(ctx context.Context, tx *store.Tx, c *conversation, q *tgbotapi.CallbackQuery, out *outbox) error {
+func (b *Bot) onPress(ctx context.Context, tx *store.Tx, c *conversation, q *tgbotapi.CallbackQuery, out *reply) error {
 	out.callback = q.ID
 	msgID := 0
 	if q.Message != nil {
@@ -139,7 +136,7 @@ func (b *Bot) onPress(ctx context.Context, tx *store.Tx, c *conversation, q *tgb
 
 // stale answers a press that does not fit the user's step: never act on it
 // (SPEC §4), show the menu.
-func (b *Bot) stale(c *conversation, out *outbox, msgID int, data string) error {
+func (b *Bot) stale(c *conversation, out *reply, msgID int, data string) error {
 	b.log.Info("Old or unknown button pressed; showing the menu", "user_id", c.user, "step", string(c.step),
 		"message_id", msgID, "data", truncate(data, 64))
 	out.toast = textStale
@@ -157,7 +154,7 @@ func truncate(s string, n int) string {
 
 // press handles a press on a live keyboard; false when the data does not
 // belong to the user's step.
-func (b *Bot) press(ctx context.Context, tx *store.Tx, c *conversation, q *tgbotapi.CallbackQuery, msgID int, out *outbox) (bool, error) {
+func (b *Bot) press(ctx context.Context, tx *store.Tx, c *conversation, q *tgbotapi.CallbackQuery, msgID int, out *reply) (bool, error) {
 	data := q.Data
 	if data == cbBack && c.step != stepMenu {
 		return true, b.back(ctx, tx, c, out)
@@ -314,7 +311,7 @@ func (b *Bot) parseTime(s string) (time.Time, error) {
 }
 
 // hour handles an hour pressed on one of the four hour steps.
-func (b *Bot) hour(ctx context.Context, tx *store.Tx, c *conversation, out *outbox, h int) error {
+func (b *Bot) hour(ctx context.Context, tx *store.Tx, c *conversation, out *reply, h int) error {
 	day := c.draft.Day
 	if c.step == stepEndHour {
 		day = b.now().Format(dayLayout) // the end is on today's server date (SPEC §4)
@@ -347,84 +344,8 @@ func (b *Bot) hour(ctx context.Context, tx *store.Tx, c *conversation, out *outb
 	}
 }
 
-// edited reports the outcome of an edit.
-func (b *Bot) edited(c *conversation, out *outbox, ed hybrid.Edited, err error) error {
-	switch {
-	case errors.Is(err, payroll.ErrClockOrder):
-		extra := "⚠️ Clock out must stay after clock in. Choose the hour again.\n\n"
-		out.moveOn(c, b.hourPrompt(*c, extra))
-		return nil
-	case err != nil:
-		return b.editFailed(c, out, err)
-	}
-	b.log.Info("Shift edited", "user_id", c.user, "shift_id", ed.Shift.ID, "field", string(c.step))
-	title := fmt.Sprintf("✅ Shift #%d Updated", ed.Shift.ID)
-	c.step, c.draft = stepMenu, draft{}
-	out.moveOn(c, screen{shiftDetails(title, ed.Shift, ed.Result, b.svc.Location()), mainMenuKeyboard()})
-	return nil
-}
-
-// editFailed turns the expected failures of an edit into a message; other
-// errors abort the update.
-func (b *Bot) editFailed(c *conversation, out *outbox, err error) error {
-	switch {
-	case errors.Is(err, hybrid.ErrNotFound):
-		b.toMenu(c, out, textGone)
-		return nil
-	case errors.Is(err, hybrid.ErrNotReady):
-		b.toMenu(c, out, textNotReady+"\n\nChoose an action:")
-		return nil
-	}
-	return err
-}
-
-func mainMenuKeyboard() *tgbotapi.InlineKeyboardMarkup {
-	return keyboard(row(button(labelMainMenu, cbMenu)))
-}
-
-func claimKeyboard() *tgbotapi.InlineKeyboardMarkup {
-	return keyboard(row(button(labelClaim, cbClaim)))
-}
-
-// finish saves the shift (SPEC §4, §6) and announces it.
-func (b *Bot) finish(ctx context.Context, tx *store.Tx, c *conversation, from *tgbotapi.User, out *outbox) error {
-	in, err1 := b.parseTime(c.draft.In)
-	end, err2 := b.parseTime(c.draft.Out)
-	if err := errors.Join(err1, err2); err != nil {
-		return err
-	}
-	ns := hybrid.NewShift{EmployeeID: c.user, EmployeeName: employeeName(from), ClockIn: in, ClockOut: end, Now: b.now()}
-	for _, s := range c.draft.Sales {
-		a, err := decimal.NewFromString(s.Amount)
-		if err != nil {
-			return fmt.Errorf("draft amount %q: %w", s.Amount, err)
-		}
-		ns.Products = append(ns.Products, payroll.ProductSale{Product: s.Product, Amount: a})
-	}
-	fin, err := b.svc.FinishShift(ctx, tx, ns)
-	if errors.Is(err, hybrid.ErrNotReady) {
-		b.log.Warn("Finish refused: the worker has not completed its first pull", "user_id", c.user)
-		out.moveOn(c, b.morePrompt(*c, textNotReady+"\n\n"))
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	b.log.Info("Shift created", "user_id", c.user, "shift_id", fin.Shift.ID, "total_sales", hybrid.Money(fin.Shift.TotalSales),
-		"total_made", hybrid.Money(fin.Shift.TotalMade))
-	c.step, c.draft = stepMenu, draft{}
-	out.moveOn(c, screen{shiftDetails("✅ Shift created", fin.Shift, fin.Result, b.svc.Location()), mainMenuKeyboard()})
-	if fin.Rank != nil {
-		b.log.Info("Rank changed", "user_id", c.user, "kind", fin.Rank.Kind, "from", fin.Rank.From.Name, "to", fin.Rank.To.Name,
-			"bonus", fin.Rank.BonusCode)
-		out.rank, out.rankAt = fin.Rank, len(out.send)
-		out.send = append(out.send, screen{rankMessage(fin.Rank, fin.Shift.ID, fin.Shift.TotalMade), claimKeyboard()})
-	}
-	return nil
-}
-
 // back goes to the previous step (SPEC §4), undoing what the step chose.
-func (b *Bot) back(ctx context.Context, tx *store.Tx, c *conversation, out *outbox) error {
+func (b *Bot) back(ctx context.Context, tx *store.Tx, c *conversation, out *reply) error {
 	d := &c.draft
 	d.PM = false
 	switch c.step {
@@ -446,10 +367,12 @@ func (b *Bot) back(ctx context.Context, tx *store.Tx, c *conversation, out *outb
 	case stepAmount:
 		d.Product = ""
 		return b.enter(ctx, tx, c, out, stepProduct)
-	case stepMore: // back to the last amount, which is entered again
-		d.Product = d.Sales[len(d.Sales)-1].Product
-		d.Sales = d.Sales[:len(d.Sales)-1]
-		return b.enter(ctx, tx, c, out, stepAmount)
+	case stepMore: // back to the last amount, which is entered again: say so
+		last := d.Sales[len(d.Sales)-1]
+		d.Product, d.Sales = last.Product, d.Sales[:len(d.Sales)-1]
+		c.step = stepAmount
+		out.moveOn(c, amountPrompt(last.Product, fmt.Sprintf(textAmountRemoved+"\n\n", last.Product, amountText(last.Amount))))
+		return nil
 	case stepField:
 		d.Shift = 0
 		return b.enter(ctx, tx, c, out, stepPick)
@@ -461,50 +384,6 @@ func (b *Bot) back(ctx context.Context, tx *store.Tx, c *conversation, out *outb
 	}
 	b.toMenu(c, out, textMenu)
 	return nil
-}
-
-// prompt is the message that asks for c.step.
-func (b *Bot) prompt(ctx context.Context, tx *store.Tx, c *conversation) (screen, error) {
-	switch c.step {
-	case stepDay:
-		return screen{"📅 When did the shift start?", keyboard(
-			row(button(labelYesterday, cbYesterday), button(labelToday, cbToday)), backRow)}, nil
-	case stepStartHour, stepEndHour, stepEditIn, stepEditOut:
-		return b.hourPrompt(*c, ""), nil
-	case stepProduct:
-		return b.productPrompt(*c), nil
-	case stepAmount:
-		return amountPrompt(c.draft.Product, ""), nil
-	case stepMore:
-		return b.morePrompt(*c, ""), nil
-	case stepPick:
-		refs, err := b.svc.LastShifts(ctx, tx, c.user, 3)
-		if err != nil {
-			return screen{}, err
-		}
-		var rows [][]tgbotapi.InlineKeyboardButton
-		for _, r := range refs {
-			label := fmt.Sprintf("ID %d • %s", r.ID, r.Date.Format(hybrid.DateTimeLayout))
-			rows = append(rows, row(button(label, cbShift+strconv.FormatInt(r.ID, 10))))
-		}
-		return screen{"✏️ Choose the shift to edit (your last shifts, newest first):", keyboard(append(rows, backRow)...)}, nil
-	case stepField, stepEditDay, stepEditSales:
-		sh, err := b.svc.Shift(ctx, tx, c.user, c.draft.Shift)
-		if err != nil {
-			return screen{}, err
-		}
-		switch c.step {
-		case stepField:
-			return screen{fmt.Sprintf("✏️ Shift #%d of %s\nWhat do you want to change?", sh.ID, sh.Date.Format(hybrid.DateTimeLayout)),
-				keyboard(row(button(labelClockIn, cbFieldIn), button(labelClockOut, cbFieldOut), button(labelSales, cbFieldSale)), backRow)}, nil
-		case stepEditDay:
-			return screen{fmt.Sprintf("📅 The record's date is %s.\nOn which day did the shift start?", sh.Date.Format(dayLayout)),
-				keyboard(row(button(labelDayBefore, cbDayBefore)), row(button(labelSameDay, cbSameDay)), backRow)}, nil
-		default:
-			return screen{fmt.Sprintf("💰 Current Total sales: %s\n\nEnter the new Total sales:", money(sh.TotalSales)), backKeyboard()}, nil
-		}
-	}
-	return screen{textMenu, menuKeyboard()}, nil
 }
 
 func employeeName(u *tgbotapi.User) string {

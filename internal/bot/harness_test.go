@@ -75,6 +75,9 @@ type env struct {
 	// noPull leaves the database as before the worker's first pull.
 	noPull bool
 	wrap   func(http.Handler) http.Handler // around the fake, e.g. to delay it
+	// retryAfterUnit is how long one second of a 429's retry_after lasts
+	// for the bot: short, unless a test means to wait for real.
+	retryAfterUnit time.Duration
 	// running bot
 	cancel context.CancelFunc
 	done   chan error
@@ -88,9 +91,15 @@ func withDraw(i int) option { return func(e *env) { e.draw = i } }
 
 func withHandler(wrap func(http.Handler) http.Handler) option { return func(e *env) { e.wrap = wrap } }
 
+// realRetryAfter makes the bot wait out a 429's retry_after in real seconds.
+func realRetryAfter(e *env) { e.retryAfterUnit = time.Second }
+
+// withRetryAfterUnit makes one second of a 429's retry_after last d.
+func withRetryAfterUnit(d time.Duration) option { return func(e *env) { e.retryAfterUnit = d } }
+
 func newEnv(t testing.TB, opts ...option) *env {
 	t.Helper()
-	e := &env{t: t, fake: telegramfake.New(token), clock: &clock{}, logs: &testutil.Buffer{}}
+	e := &env{t: t, fake: telegramfake.New(token), clock: &clock{}, logs: &testutil.Buffer{}, retryAfterUnit: 20 * time.Millisecond}
 	e.log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.clock.SetS("2026/11/28 17:05:09")
 	for _, o := range opts {
@@ -127,6 +136,9 @@ func (e *env) newBot() *bot.Bot {
 	return bot.New(e.db, svc, bot.Config{
 		Token: token, Endpoint: e.ts.URL, HTTPClient: e.ts.Client(), Now: e.clock.Now, Log: e.log,
 		RetryDelay: 10 * time.Millisecond, ConflictDelay: 50 * time.Millisecond,
+		// Short waits keep the suite fast; TestRetryAfterIsWaitedOut keeps a real one.
+		RetryBackoff: 10 * time.Millisecond, RetryAfterUnit: e.retryAfterUnit,
+		ChatInterval: time.Millisecond, GlobalRate: 10000, DrainTimeout: 500 * time.Millisecond,
 	})
 }
 
@@ -161,6 +173,8 @@ func (e *env) restart() {
 	e.start()
 }
 
+// idle waits until the bot has handled every update and delivered every
+// reply: the fake has nothing queued or in flight and the outbox is empty.
 func (e *env) idle() {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -168,6 +182,19 @@ func (e *env) idle() {
 	if err := e.fake.WaitIdle(ctx); err != nil {
 		e.t.Fatalf("%v\nlogs:\n%s", err, e.logs)
 	}
+	testutil.WaitFor(e.t, 15*time.Second, func() bool { return e.undelivered() == 0 })
+	if err := e.fake.WaitIdle(ctx); err != nil {
+		e.t.Fatalf("%v\nlogs:\n%s", err, e.logs)
+	}
+}
+
+func (e *env) undelivered() int {
+	e.t.Helper()
+	n, err := bot.Undelivered(context.Background(), e.db)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
 }
 
 func (e *env) say(u telegramfake.User, text string) {
@@ -240,6 +267,14 @@ func (e *env) transcript(u telegramfake.User) string {
 // start and end hours by label, then product/amount pairs, then Finish.
 func (e *env) createShift(u telegramfake.User, day, start, end string, sales ...string) telegramfake.Message {
 	e.t.Helper()
+	e.toFinish(u, day, start, end, sales...)
+	e.press(u, "Finish shift")
+	return e.lastWith(u, "✅ Shift created")
+}
+
+// toFinish is createShift up to the Add model / Finish shift step.
+func (e *env) toFinish(u telegramfake.User, day, start, end string, sales ...string) {
+	e.t.Helper()
 	e.say(u, "/start")
 	e.press(u, "Create new shift")
 	e.press(u, day)
@@ -252,8 +287,17 @@ func (e *env) createShift(u telegramfake.User, day, start, end string, sales ...
 		e.press(u, sales[i])
 		e.say(u, sales[i+1])
 	}
-	e.press(u, "Finish shift")
-	return e.lastWith(u, "✅ Shift created")
+}
+
+// count is how many of the messages the bot sent u contain s.
+func (e *env) count(u telegramfake.User, s string) int {
+	n := 0
+	for _, m := range e.fake.Messages(u.ID) {
+		if strings.Contains(m.Text, s) {
+			n++
+		}
+	}
+	return n
 }
 
 // pickHour presses an hour, switching the keyboard to PM first if needed.

@@ -47,8 +47,11 @@ func TestReplayedUpdateIsSkipped(t *testing.T) {
 	}
 	u := tgbotapi.Update{UpdateID: 5, Message: &tgbotapi.Message{MessageID: 1, Text: "500",
 		From: &tgbotapi.User{ID: 7, FirstName: "Ann"}, Chat: &tgbotapi.Chat{ID: 7, Type: "private"}}}
-	b.handle(ctx, api, u)
-	b.handle(ctx, api, u) // the same update again
+	b.handle(ctx, u)
+	b.handle(ctx, u) // the same update again
+	if err := b.newCourier(api).deliverAll(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var c conversation
 	err = db.Update(ctx, func(tx *store.Tx) error {
 		c, err = loadConversation(ctx, tx, 7)
@@ -64,7 +67,7 @@ func TestReplayedUpdateIsSkipped(t *testing.T) {
 		t.Fatalf("replies %+v", msgs)
 	}
 	// Once the batch is done the offset moves on and the record is pruned.
-	if next := b.handleBatch(ctx, api, []tgbotapi.Update{u}); next != 6 {
+	if next := b.handleBatch(ctx, []tgbotapi.Update{u}); next != 6 {
 		t.Fatalf("next offset %d", next)
 	}
 	if off, _ := loadOffset(ctx, db); off != 6 {

@@ -1,16 +1,15 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"github.com/shopspring/decimal"
 
 	"shiftbot/internal/hybrid"
-	"shiftbot/internal/payroll"
+	"shiftbot/internal/store"
 )
 
 // Button labels are the product's UI (SPEC §4); message wording is ours but
@@ -158,12 +157,11 @@ func moreKeyboard(canAdd bool) *tgbotapi.InlineKeyboardMarkup {
 	return keyboard(first, backRow)
 }
 
-func money(d decimal.Decimal) string { return "$" + hybrid.Money(d) }
-
 const (
 	textMenu           = "🏠 Main menu\n\nChoose an action:"
 	textUseButtons     = "🤖 I only understand the buttons. Please choose an action from the menu:"
-	textUseStepButtons = "🤖 Please answer with the buttons below; what you entered so far is kept. ⬅️ Back leads to the main menu."
+	textUseStepButtons = "🤖 Please answer with the buttons below; what you entered so far is kept. ⬅️ Back goes one step back."
+	textAmountRemoved  = "↩️ Back: the %s amount (%s) is removed. Enter it again, or press ⬅️ Back to choose another product."
 	textStale          = "This button is no longer active."
 	textFailed         = "❌ Something went wrong on our side. Please try again in a moment."
 	textNotReady       = "⏳ The bot is still loading the settings from the spreadsheet, so your pay cannot be computed yet. Please try again in a minute."
@@ -199,7 +197,7 @@ func amountPrompt(product, extra string) screen {
 func salesList(sales []sale) string {
 	var b strings.Builder
 	for _, s := range sales {
-		b.WriteString("\n• " + s.Product + ": $" + s.Amount)
+		b.WriteString("\n• " + s.Product + ": " + amountText(s.Amount))
 	}
 	return b.String()
 }
@@ -214,78 +212,51 @@ func (b *Bot) productPrompt(c conversation) screen {
 
 func (b *Bot) morePrompt(c conversation, extra string) screen {
 	last := c.draft.Sales[len(c.draft.Sales)-1]
-	text := extra + "✔️ Added " + last.Product + ": $" + last.Amount + "\n\nProducts so far:" + salesList(c.draft.Sales) +
+	text := extra + "✔️ Added " + last.Product + ": " + amountText(last.Amount) + "\n\nProducts so far:" + salesList(c.draft.Sales) +
 		"\n\nAdd another model or finish the shift?"
 	return screen{text, moreKeyboard(len(c.draft.Sales) < len(b.products))}
 }
 
-// shiftDetails renders a shift with the fields of SPEC §4, in its order.
-func shiftDetails(title string, sh hybrid.Shift, res payroll.Result, loc *time.Location) string {
-	var b strings.Builder
-	t := func(x time.Time) string { return x.In(loc).Format(hybrid.DateTimeLayout) }
-	fmt.Fprintf(&b, "%s\n\n📋 ID: %d\n📅 Date: %s\n👤 Employee: %s\n\n", title, sh.ID, t(sh.Date), sh.EmployeeName)
-	fmt.Fprintf(&b, "⏰ Time:\n   • Start: %s\n   • End: %s\n   • Worked hours: %s\n\n",
-		t(sh.ClockIn), t(sh.ClockOut), hybrid.Money(sh.WorkedHours))
-	b.WriteString("💰 Sales:\n")
-	for _, p := range sh.Products {
-		fmt.Fprintf(&b, "   • %s: %s\n", p.Product, money(p.Amount))
-	}
-	fmt.Fprintf(&b, "\n💵 Totals:\n   • Total sales: %s\n   • Net sales: %s\n   • Commission %%: %s\n",
-		money(sh.TotalSales), money(sh.NetSales), payroll.CommissionBreakdown(res))
-	fmt.Fprintf(&b, "   • Total per hour: %s\n   • Commissions: %s\n   • Earned: %s",
-		money(sh.TotalPerHour), money(sh.Commissions), money(sh.TotalMade))
-	for _, a := range res.Applied {
-		fmt.Fprintf(&b, "\n🎁 Bonus applied: %s", payroll.DescribeBonus(a.Bonus.Code()))
-		if a.Product != "" && a.Money.IsPositive() {
-			fmt.Fprintf(&b, " → +%s from %s", money(a.Money), a.Product)
+// prompt is the message that asks for c.step.
+func (b *Bot) prompt(ctx context.Context, tx *store.Tx, c *conversation) (screen, error) {
+	switch c.step {
+	case stepDay:
+		return screen{"📅 When did the shift start?", keyboard(
+			row(button(labelYesterday, cbYesterday), button(labelToday, cbToday)), backRow)}, nil
+	case stepStartHour, stepEndHour, stepEditIn, stepEditOut:
+		return b.hourPrompt(*c, ""), nil
+	case stepProduct:
+		return b.productPrompt(*c), nil
+	case stepAmount:
+		return amountPrompt(c.draft.Product, ""), nil
+	case stepMore:
+		return b.morePrompt(*c, ""), nil
+	case stepPick:
+		refs, err := b.svc.LastShifts(ctx, tx, c.user, 3)
+		if err != nil {
+			return screen{}, err
+		}
+		var rows [][]tgbotapi.InlineKeyboardButton
+		for _, r := range refs {
+			label := fmt.Sprintf("ID %d • %s", r.ID, r.Date.Format(hybrid.DateTimeLayout))
+			rows = append(rows, row(button(label, cbShift+strconv.FormatInt(r.ID, 10))))
+		}
+		return screen{"✏️ Choose the shift to edit (your last shifts, newest first):", keyboard(append(rows, backRow)...)}, nil
+	case stepField, stepEditDay, stepEditSales:
+		sh, err := b.svc.Shift(ctx, tx, c.user, c.draft.Shift)
+		if err != nil {
+			return screen{}, err
+		}
+		switch c.step {
+		case stepField:
+			return screen{fmt.Sprintf("✏️ Shift #%d of %s\nWhat do you want to change?", sh.ID, sh.Date.Format(hybrid.DateTimeLayout)),
+				keyboard(row(button(labelClockIn, cbFieldIn), button(labelClockOut, cbFieldOut), button(labelSales, cbFieldSale)), backRow)}, nil
+		case stepEditDay:
+			return screen{fmt.Sprintf("📅 The record's date is %s.\nOn which day did the shift start?", sh.Date.Format(dayLayout)),
+				keyboard(row(button(labelDayBefore, cbDayBefore)), row(button(labelSameDay, cbSameDay)), backRow)}, nil
+		default:
+			return screen{fmt.Sprintf("💰 Current Total sales: %s\n\nEnter the new Total sales:", money(sh.TotalSales)), backKeyboard()}, nil
 		}
 	}
-	return b.String()
-}
-
-func rankMessage(r *hybrid.RankChange, shiftID int64, earned decimal.Decimal) string {
-	if r.Kind == payroll.RankDown {
-		return fmt.Sprintf("📉 Rank update\n\nYour rank changed from %s %s to %s %s.\n\nKeep pushing to climb back up! 💪",
-			r.From.Name, r.From.Emoji, r.To.Name, r.To.Emoji)
-	}
-	text := fmt.Sprintf("🎉 Congratulations!\n\nYou are now %s %s\n\n%s", r.To.Name, r.To.Emoji, r.To.DisplayText())
-	if r.BonusCode != "" {
-		text += "\n\n🎁 Your bonus:\n" + payroll.DescribeBonus(r.BonusCode)
-	}
-	if r.Immediate.IsPositive() {
-		text += fmt.Sprintf("\n\nIt has been added to shift #%d: Earned is now %s.", shiftID, money(earned.Add(r.Immediate)))
-	}
-	return text
-}
-
-func statsMessage(st hybrid.Stats) string {
-	return fmt.Sprintf("📊 Your statistics\n\n🏆 Rank: %s %s\n💰 Total sales this month: %s\n"+
-		"💵 Total made since the last pay day: %s\n📅 Next pay day: %s",
-		st.Rank.Name, st.Rank.Emoji, money(st.MonthSales), money(st.SincePayDay), st.NextPayDay.Format("January 2, 2006"))
-}
-
-func ranksMessage(ranks []payroll.Rank) string {
-	if len(ranks) == 0 {
-		return "🏆 Ranks\n\nThe ranks have not been loaded from the spreadsheet yet."
-	}
-	var b strings.Builder
-	b.WriteString("🏆 Ranks\n")
-	for i, r := range ranks { // ordered by Min: the first is the lowest
-		fmt.Fprintf(&b, "\n%s %s (%s)\n", r.Name, r.Emoji, payroll.FormatRange(r))
-		if i == 0 {
-			b.WriteString("No bonuses: this is where everyone starts.\n")
-			continue
-		}
-		n := 0
-		for _, code := range r.Bonuses {
-			if d := payroll.DescribeBonus(code); d != "" {
-				n++
-				fmt.Fprintf(&b, "%d. %s\n", n, d)
-			}
-		}
-		if n == 0 {
-			b.WriteString("No bonuses.\n")
-		}
-	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return screen{textMenu, menuKeyboard()}, nil
 }

@@ -77,6 +77,15 @@ func (w *worker) sheetRows(tab string) []map[string]string {
 	return out
 }
 
+// plain is money as the sheet holds it: "1,500.00" is shown, 1500.00 stored.
+func plain(shown string) string { return strings.ReplaceAll(shown, ",", "") }
+
+// earnedNow is the Total made a rank message announces, as the sheet holds it.
+func earnedNow(text string) string {
+	_, after, _ := strings.Cut(text, "Earned is now $")
+	return plain(strings.TrimSuffix(after, "."))
+}
+
 // The worker pushes what the bot wrote: the sheet holds exactly the values
 // the user was shown, and the flat rank-up bonus on top of Earned as the
 // rank message said.
@@ -99,7 +108,7 @@ func TestSyncPushesWhatTheUserWasShown(t *testing.T) {
 		"Worked hours/shift": "Worked hours", "Model A": "Model A", "Model C": "Model C", "Total sales": "Total sales",
 		"Net sales": "Net sales", "Total per hour": "Total per hour", "Commissions": "Commissions",
 	} {
-		if want := field(sum.Text, label); got[col] != want || want == "" {
+		if want := plain(field(sum.Text, label)); got[col] != want || want == "" {
 			t.Errorf("sheet %s = %q, the user was shown %s = %q", col, got[col], label, want)
 		}
 	}
@@ -109,10 +118,10 @@ func TestSyncPushesWhatTheUserWasShown(t *testing.T) {
 	if got["EmployeeId"] != "1001" || got["Model B"] != "" {
 		t.Errorf("sheet row %v", got)
 	}
-	if want := field(strings.ReplaceAll(rank.Text, "Earned is now", "\nEarned:"), "Earned"); got["Total made"]+"." != want {
+	if want := earnedNow(rank.Text); got["Total made"] != want {
 		t.Errorf("sheet Total made %q, the rank message said %q", got["Total made"], want)
 	}
-	if earned := field(sum.Text, "Earned"); earned == got["Total made"] {
+	if earned := plain(field(sum.Text, "Earned")); earned == got["Total made"] {
 		t.Errorf("the flat bonus is missing from the sheet: %s", earned)
 	}
 	want := map[string][]map[string]string{
@@ -133,19 +142,24 @@ func TestSyncPushesWhatTheUserWasShown(t *testing.T) {
 		}
 	}
 
-	// An edit travels the same way.
+	// An edit travels the same way, with the rank-up to Closer it causes
+	// and that rank's flat bonus.
 	e.pressOn(anna, sum.ID, "🏠 Main menu")
 	e.press(anna, "Edit shift")
 	e.press(anna, "ID 1 • 2026/11/28 17:05:09")
 	e.press(anna, "Total sales")
-	e.say(anna, "4000")
-	upd := e.last(anna)
+	e.say(anna, "4,000")
+	upd := e.lastWith(anna, "Updated")
+	rank = e.lastWith(anna, "You are now Closer")
 	w.cycle()
 	got = w.sheetRows("Shifts")[0]
-	for col, label := range map[string]string{"Total sales": "Total sales", "Net sales": "Net sales", "Commissions": "Commissions", "Total made": "Earned", "Model A": "Model A"} {
-		if want := field(upd.Text, label); got[col] != want {
+	for col, label := range map[string]string{"Total sales": "Total sales", "Net sales": "Net sales", "Commissions": "Commissions", "Model A": "Model A"} {
+		if want := plain(field(upd.Text, label)); got[col] != want {
 			t.Errorf("after the edit: sheet %s = %q, shown %q", col, got[col], want)
 		}
+	}
+	if want := earnedNow(rank.Text); got["Total made"] != want {
+		t.Errorf("after the edit: sheet Total made %q, the rank message said %q", got["Total made"], want)
 	}
 	if n, _, _ := e.db.PendingCount(t.Context()); n != 0 {
 		t.Errorf("%d rows still pending after the push", n)

@@ -202,27 +202,36 @@ func (d *demo) startBot(ctx context.Context) (stop func() error, err error) {
 // total sales.
 func (d *demo) script(ctx context.Context) error {
 	u := employee
+	// Each step waits for the bot's answer to it: a newer message that
+	// mentions want (or, for the AM/PM switch, the same message edited).
+	// The bot replies through its outbox after the update is committed, so
+	// the fake being idle does not mean the reply is out yet.
 	type step struct {
 		press, text string
-		want        string // the bot's next message contains this
+		want        string
+		inPlace     bool
 	}
 	steps := []step{
 		{text: "/start", want: "Create new shift"},
-		{press: "Create new shift"},
-		{press: "Today"},
-		{press: "9 AM"},
-		{press: "→ PM"},
-		{press: "5 PM"},
-		{press: "Model A"},
+		{press: "Create new shift", want: "Today"},
+		{press: "Today", want: "9 AM"},
+		{press: "9 AM", want: "Choose the end hour"},
+		{press: "→ PM", want: "5 PM", inPlace: true},
+		{press: "5 PM", want: "Model A"},
+		{press: "Model A", want: "Enter the sales amount"},
 		{text: "500", want: "Add model"},
-		{press: "Add model"},
-		{press: "Model B"},
+		{press: "Add model", want: "Model B"},
+		{press: "Model B", want: "Enter the sales amount"},
 		{text: "250,50", want: "Add model"},
 		{press: "Finish shift", want: "Shift created"},
-		{press: "🏠 Main menu"},
-		{press: "Edit shift"},
+		{press: "🏠 Main menu", want: "Edit shift"},
+		{press: "Edit shift", want: "Choose the shift to edit"},
 	}
 	run := func(s step) error {
+		last := 0
+		if msgs := d.tg.Messages(u.ID); len(msgs) > 0 {
+			last = msgs[len(msgs)-1].ID
+		}
 		var err error
 		if s.press != "" {
 			err = d.tg.Press(u, s.press)
@@ -232,18 +241,15 @@ func (d *demo) script(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("press %q: %w", s.press, err)
 		}
-		if err := d.tg.WaitIdle(ctx); err != nil {
-			return err
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_, err = d.tg.WaitFor(wctx, u.ID, func(m telegramfake.Message) bool {
+			return (m.ID > last || s.inPlace && m.ID == last && m.Edited) && mentions(m, s.want)
+		})
+		if err != nil {
+			return fmt.Errorf("after %q%q: no message with %q: %w", s.press, s.text, s.want, err)
 		}
-		if s.want != "" {
-			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			_, err := d.tg.WaitFor(wctx, u.ID, func(m telegramfake.Message) bool { return mentions(m, s.want) })
-			if err != nil {
-				return fmt.Errorf("after %q%q: no message with %q: %w", s.press, s.text, s.want, err)
-			}
-		}
-		return nil
+		return d.tg.WaitIdle(ctx)
 	}
 	for _, s := range steps {
 		if err := run(s); err != nil {
@@ -255,7 +261,7 @@ func (d *demo) script(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range []step{{press: label}, {press: "Total sales"}, {text: "900", want: "Updated"}} {
+	for _, s := range []step{{press: label, want: "What do you want to change?"}, {press: "Total sales", want: "Enter the new Total sales"}, {text: "900", want: "Updated"}} {
 		if err := run(s); err != nil {
 			return err
 		}

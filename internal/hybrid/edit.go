@@ -15,6 +15,9 @@ import (
 type Edited struct {
 	Shift  Shift
 	Result payroll.Result // for the Commission % breakdown
+	// Rank is the rank change a Total sales edit caused, to announce as
+	// after a new shift; nil when there is none (and after clock edits).
+	Rank *RankChange
 }
 
 // EditClockIn sets a shift's Clock in and reprices it (SPEC §4, §6).
@@ -87,7 +90,8 @@ func (s *Service) editClock(ctx context.Context, tx *store.Tx, employee, shiftID
 }
 
 // EditTotalSales sets a shift's Total sales and reprices it, keeping the
-// bonuses already applied to it (SPEC §6).
+// bonuses already applied to it, then checks the month's rank again as
+// after a new shift (SPEC §4, §6).
 func (s *Service) EditTotalSales(ctx context.Context, tx *store.Tx, employee, shiftID int64, total decimal.Decimal) (Edited, error) {
 	sh, st, set, err := s.stored(ctx, tx, employee, shiftID)
 	if err != nil {
@@ -111,5 +115,9 @@ func (s *Service) EditTotalSales(ctx context.Context, tx *store.Tx, employee, sh
 	if err != nil {
 		return Edited{}, err
 	}
-	return Edited{Shift: sh, Result: res}, nil
+	rank, err := s.evaluateRank(ctx, tx, sh)
+	if err != nil {
+		return Edited{}, err
+	}
+	return Edited{Shift: sh, Result: res, Rank: rank}, nil
 }

@@ -97,7 +97,9 @@ func (s *Service) FinishShift(ctx context.Context, tx *store.Tx, in NewShift) (F
 		CommissionPercent: res.CommissionPercent, TotalPerHour: res.TotalPerHour,
 		Commissions: res.Commissions, TotalMade: res.TotalMade,
 	}
-	sh.Products = s.ordered(in.Products)
+	// The summary lists products as the user entered them (the stored row
+	// is a map: the sheet's column order decides there).
+	sh.Products = slices.Clone(in.Products)
 	if err := tx.PutRow(ctx, store.Shifts, store.Row{Values: s.values(sh), Pending: true}); err != nil {
 		return Finished{}, err
 	}
@@ -223,9 +225,10 @@ func rankKey(employee int64, year, month int) string {
 	return id(employee) + store.KeySep + fmt.Sprint(year) + store.KeySep + fmt.Sprint(month)
 }
 
-// evaluateRank applies SPEC §6 after a shift is created: the month of the
-// shift's Date decides; the EmployeeRanks record is created or updated, and
-// a rank-up draws a bonus (a flat one is added to the new shift at once).
+// evaluateRank applies SPEC §6 after a shift is created or its Total sales
+// edited: the month of the shift's Date decides; the EmployeeRanks record is
+// created or updated, and a rank-up draws a bonus (a flat one is added to
+// that shift at once).
 func (s *Service) evaluateRank(ctx context.Context, tx *store.Tx, sh Shift) (*RankChange, error) {
 	ranks, err := s.Ranks(ctx, tx)
 	if err != nil || len(ranks) == 0 {
@@ -306,7 +309,9 @@ func (s *Service) evaluateRank(ctx context.Context, tx *store.Tx, sh Shift) (*Ra
 	return rc, nil
 }
 
-// MarkNotified records that the rank message for the month was sent.
+// MarkNotified records that the rank message for the month was delivered;
+// the bot calls it once Telegram confirmed the message, not when it is
+// queued (SPEC §6).
 func (s *Service) MarkNotified(ctx context.Context, tx *store.Tx, employee int64, year, month int) error {
 	return s.updateRow(ctx, tx, store.EmployeeRanks, rankKey(employee, year, month), store.Values{store.Notified: "true"})
 }

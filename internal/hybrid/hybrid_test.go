@@ -188,8 +188,8 @@ func TestFinishShiftConsumesUnappliedBonuses(t *testing.T) {
 	if got := payroll.CommissionBreakdown(f.Result); got != "13.00% (10.0% base + 2.0% dynamic + 1.0% bonus)" {
 		t.Errorf("breakdown %q", got)
 	}
-	if f.Shift.Products[0].Product != "Model A" {
-		t.Errorf("products not in configured order: %+v", f.Shift.Products)
+	if f.Shift.Products[0].Product != "Model B" || f.Shift.Products[1].Product != "Model A" {
+		t.Errorf("products not in the order entered: %+v", f.Shift.Products)
 	}
 	for _, k := range []string{"1", "2"} {
 		b := e.row(store.ActiveBonuses, k)
@@ -388,5 +388,48 @@ func TestStatisticsAndPayDays(t *testing.T) {
 		if got := last.Format(hybrid.DateTimeLayout) + " " + next.Format("January 2, 2006"); got != want {
 			t.Errorf("PayDays(%s) = %s, want %s", now, got, want)
 		}
+	}
+}
+
+// A Total sales edit checks the month's rank again, with the rank-up bonus
+// a new shift would get (SPEC §4); a flat one goes on the edited shift.
+func TestTotalSalesEditChecksTheRankAgain(t *testing.T) {
+	e := newEnv(t, true, 0) // draws Bonus 1: Closer's flat_25
+	if f := e.finish(shift(anna, "2026/11/28 09:00:00", "2026/11/28 17:00:00", "2026/11/28 17:05:00", "Model A", "100")); f.Rank != nil {
+		t.Fatalf("a Rookie's first shift: rank %+v", f.Rank)
+	}
+	var ed hybrid.Edited
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		ed, err = e.svc.EditTotalSales(ctx, tx, anna, 1, d("4500"))
+		return err
+	})
+	if ed.Rank == nil || ed.Rank.Kind != payroll.RankUp || ed.Rank.To.Name != "Closer" || ed.Rank.BonusCode != "flat_25" {
+		t.Fatalf("rank after the edit: %+v", ed.Rank)
+	}
+	// 120 + 4500 × 0.8 × 14 % = 624 shown; 25 more stored.
+	if got := ed.Shift.TotalMade.StringFixed(2); got != "624.00" {
+		t.Errorf("edited total made %s", got)
+	}
+	wantValues(t, "shift", e.row(store.Shifts, "1").Values, store.Values{store.TotalSales: "4500.00", store.TotalMade: "649.00"})
+	wantValues(t, "bonus", e.row(store.ActiveBonuses, "1").Values, store.Values{store.BonusType: "flat_immediate", store.BonusValue: "25.00", store.Applied: "true", store.ShiftID: "1"})
+	wantValues(t, "rank", e.row(store.EmployeeRanks, "1001|2026|11").Values, store.Values{store.CurrentRank: "Closer", store.PreviousRank: "Rookie", store.Notified: "false"})
+
+	// Back down: a rank-down, no bonus; a clock edit never re-ranks.
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		ed, err = e.svc.EditTotalSales(ctx, tx, anna, 1, d("100"))
+		return err
+	})
+	if ed.Rank == nil || ed.Rank.Kind != payroll.RankDown || ed.Rank.To.Name != "Rookie" {
+		t.Fatalf("rank after lowering the sales: %+v", ed.Rank)
+	}
+	e.update(func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		ed, err = e.svc.EditClockIn(ctx, tx, anna, 1, at("2026/11/28 08:00:00"))
+		return err
+	})
+	if ed.Rank != nil {
+		t.Fatalf("a clock edit announced a rank: %+v", ed.Rank)
 	}
 }

@@ -120,6 +120,15 @@ func (tx *Tx) CountOpen(ctx context.Context, kind string) (int, error) {
 	return n, nil
 }
 
+// CountOpenProblems counts the open problems of kind, through the read pool.
+func (db *DB) CountOpenProblems(ctx context.Context, kind string) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM sync_problems WHERE kind = ? AND resolved_at IS NULL", kind).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count open %s problems: %w", kind, err)
+	}
+	return n, nil
+}
+
 // OpenProblems lists every open problem, oldest first.
 func (db *DB) OpenProblems(ctx context.Context) ([]Problem, error) {
 	rows, err := db.r.QueryContext(ctx, sqlAllOpen)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,8 +74,33 @@ func Decode(s string) (Values, error) {
 // SQLite's signed INTEGER; 0 means none.
 type Digest uint64
 
-// DigestOf is the digest of an encoded row.
-func DigestOf(enc string) Digest { return Digest(xxhash.Sum64String(enc)) }
+// DigestOf is the digest of a row's values: equal exactly when their
+// encodings are, computed without building the encoding.
+func DigestOf(v Values) Digest {
+	keys := make([]Field, 0, len(v))
+	for k, s := range v {
+		if s != "" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	d := xxhash.New()
+	for _, k := range keys {
+		d.WriteString(string(k))
+		d.Write(sep[:1])
+		d.WriteString(v[k])
+		d.Write(sep[1:])
+	}
+	return Digest(d.Sum64())
+}
+
+// sep separates fields and values in DigestOf: bytes no UTF-8 text holds.
+var sep = [2]byte{0xfe, 0xff}
+
+// sameBase marks a base equal to the row's values, which is most rows: the
+// pull takes them from the sheet as they are. It saves storing every row
+// twice.
+const sameBase = "="
 
 func (d Digest) arg() any {
 	if d == 0 {
@@ -187,7 +213,10 @@ func (t Table) scan(s scanner) (Row, error) {
 		}
 	}
 	var err error
-	if base.Valid {
+	switch {
+	case base.String == sameBase:
+		r.Base = maps.Clone(r.Values)
+	case base.Valid:
 		if r.Base, err = Decode(base.String); err != nil {
 			return Row{}, fmt.Errorf("column base: %w", err)
 		}
@@ -323,42 +352,12 @@ func (t Table) query(ctx context.Context, q querier, query string, args ...any) 
 // the oldest pending age is true; edited_at is the time of this write.
 // Writing a field the table does not have is an error.
 func (tx *Tx) PutRow(ctx context.Context, t Table, r Row) error {
-	for _, v := range []Values{r.Values, r.Base, r.Sent} {
-		if err := t.check(v); err != nil {
-			return fmt.Errorf("write %s row %s: %w", t.Name, t.KeyOf(r.Values), err)
-		}
-	}
-	args := make([]any, 0, len(t.Fields)+8)
-	for _, f := range t.Fields {
-		if f == t.MapField {
-			m := map[string]string{}
-			for k, v := range r.Values {
-				if p, ok := ProductOf(k); ok && v != "" {
-					m[p] = v
-				}
-			}
-			b, _ := json.Marshal(m)
-			args = append(args, string(b))
-			continue
-		}
-		args = append(args, r.Values[f])
-	}
-	now := stamp(time.Now())
-	var baseDigest, sentAt, pendingAt any
-	if r.Base != nil {
-		baseDigest = DigestOf(Encode(r.Base)).arg()
-	}
-	if r.Sent != nil {
-		sentAt = stamp(r.SentAt)
-	}
-	if r.Pending {
-		pendingAt = now
-	}
-	args = append(args, nullable(r.Base), baseDigest, nullable(r.Sent), sentAt, r.Pending, r.SheetDigest.arg(), pendingAt, pendingAt)
-
-	st, err := tx.stmt(ctx, putSQL(t))
+	args, err := t.rowArgs(r)
 	if err == nil {
-		_, err = st.ExecContext(ctx, args...)
+		var st *sql.Stmt
+		if st, err = tx.stmt(ctx, putSQL(t)); err == nil {
+			_, err = st.ExecContext(ctx, args...)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("write %s row %s: %w", t.Name, t.KeyOf(r.Values), err)
@@ -366,14 +365,88 @@ func (tx *Tx) PutRow(ctx context.Context, t Table, r Row) error {
 	return nil
 }
 
-// putSQLs holds the upsert of each synced table, built once: a pull writes
-// thousands of rows through it.
-var putSQLs = func() map[string]string {
-	m := map[string]string{}
-	for _, t := range Synced {
-		m[t.Name] = t.putSQL()
+// InsertNew inserts r only if no row has its key, and reports whether it
+// did: the pull's cheap path for rows it saw nowhere locally, which the bot
+// may still have written since.
+func (tx *Tx) InsertNew(ctx context.Context, t Table, r Row) (bool, error) {
+	args, err := t.rowArgs(r)
+	var res sql.Result
+	if err == nil {
+		var st *sql.Stmt
+		if st, err = tx.stmt(ctx, insertSQL(t)); err == nil {
+			res, err = st.ExecContext(ctx, args...)
+		}
 	}
-	return m
+	if err != nil {
+		return false, fmt.Errorf("insert %s row %s: %w", t.Name, t.KeyOf(r.Values), err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// rowArgs are the arguments of putSQL and insertSQL for r.
+func (t Table) rowArgs(r Row) ([]any, error) {
+	for _, v := range []Values{r.Values, r.Base, r.Sent} {
+		if err := t.check(v); err != nil {
+			return nil, err
+		}
+	}
+	args := make([]any, 0, len(t.Fields)+8)
+	for _, f := range t.Fields {
+		if f == t.MapField {
+			args = append(args, encodeProducts(r.Values))
+			continue
+		}
+		args = append(args, r.Values[f])
+	}
+	now := stamp(time.Now())
+	var base, baseDigest, sentAt, pendingAt any
+	if r.Base != nil {
+		base, baseDigest = sameBase, DigestOf(r.Base).arg()
+		if !maps.Equal(r.Base, r.Values) {
+			base = Encode(r.Base)
+		}
+	}
+	if r.Sent != nil {
+		sentAt = stamp(r.SentAt)
+	}
+	if r.Pending {
+		pendingAt = now
+	}
+	return append(args, base, baseDigest, nullable(r.Sent), sentAt, r.Pending, r.SheetDigest.arg(), pendingAt, pendingAt), nil
+}
+
+// encodeProducts is the JSON object of a row's product fields, keys sorted,
+// written by hand like Encode: a pull writes it for every shift.
+func encodeProducts(v Values) string {
+	var names []string
+	for k, a := range v {
+		if p, ok := ProductOf(k); ok && a != "" {
+			names = append(names, p)
+		}
+	}
+	slices.Sort(names)
+	b := make([]byte, 0, 2+24*len(names))
+	b = append(b, '{')
+	for i, p := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, p)
+		b = append(b, ':')
+		b = appendJSONString(b, v[ProductField(p)])
+	}
+	return string(append(b, '}'))
+}
+
+// putSQLs and insertSQLs hold the statements of each synced table, built
+// once: a pull writes thousands of rows through them.
+var putSQLs, insertSQLs = func() (map[string]string, map[string]string) {
+	put, ins := map[string]string{}, map[string]string{}
+	for _, t := range Synced {
+		put[t.Name], ins[t.Name] = t.putSQL(), t.insertSQL()
+	}
+	return put, ins
 }()
 
 func putSQL(t Table) string {
@@ -383,8 +456,23 @@ func putSQL(t Table) string {
 	return t.putSQL()
 }
 
+func insertSQL(t Table) string {
+	if q, ok := insertSQLs[t.Name]; ok {
+		return q
+	}
+	return t.insertSQL()
+}
+
+const rowStateColumns = ", base, base_digest, sent, sent_at, pending, sheet_digest, changed_at, edited_at"
+
+func (t Table) insertSQL() string {
+	n := len(t.Fields) + 8
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING",
+		t.Name, t.columns()+rowStateColumns, strings.TrimSuffix(strings.Repeat("?, ", n), ", "))
+}
+
 func (t Table) putSQL() string {
-	cols := t.columns() + ", base, base_digest, sent, sent_at, pending, sheet_digest, changed_at, edited_at"
+	cols := t.columns() + rowStateColumns
 	n := len(t.Fields) + 8
 	sets := make([]string, 0, n)
 	for _, f := range t.Fields {

@@ -58,6 +58,9 @@ type Run struct {
 	Pushed   int
 	Rejected int
 	Requests int
+	// StalePending, when set, says rows have been pending longer than the
+	// worker's threshold: FinishRun opens that problem, or resolves it.
+	StalePending string
 }
 
 // StartRun records the start of a cycle and returns its row id.
@@ -87,6 +90,13 @@ func (db *DB) FinishRun(ctx context.Context, r Run) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM sync_runs WHERE id <= (SELECT max(id) FROM sync_runs) - ?", KeepRuns); err != nil {
+			return err
+		}
+		var stale []Problem
+		if r.StalePending != "" {
+			stale = []Problem{{Message: r.StalePending}}
+		}
+		if _, _, err := tx.SetProblems(ctx, ProblemStalePending, "", stale, r.Ended); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, sqlPruneLog, KeepLog); err != nil {
@@ -205,6 +215,11 @@ func (db *DB) LogEntries(ctx context.Context, op string, n int) ([]LogEntry, err
 // applied; the bot refuses to compute pay before the first (SPEC §4).
 const StateLastPull = "last_pull_at"
 
+// StateWorkerInterval names the sync_state entry holding the running
+// worker's --interval in seconds, so the bot can tell when the worker's last
+// success is older than three of them (SPEC §11) without knowing its flags.
+const StateWorkerInterval = "worker_interval"
+
 // SetState stores a named value.
 func (tx *Tx) SetState(ctx context.Context, name, value string) error {
 	_, err := tx.Exec(ctx, "INSERT INTO sync_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value)
@@ -220,6 +235,16 @@ func (tx *Tx) DeleteState(ctx context.Context, name string) error {
 		return fmt.Errorf("delete state %s: %w", name, err)
 	}
 	return nil
+}
+
+// HasStatePrefix reports whether a named value starting with prefix exists.
+func (db *DB) HasStatePrefix(ctx context.Context, prefix string) (bool, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM sync_state WHERE substr(name, 1, ?) = ?", len(prefix), prefix).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read state %s*: %w", prefix, err)
+	}
+	return n > 0, nil
 }
 
 // State reads a named value.

@@ -51,6 +51,9 @@ const (
 	Notified     Field = "notified"
 	LastUpdated  Field = "last_updated"
 
+	ProductName Field = "name"
+	Active      Field = "active"
+
 	BonusType  Field = "bonus_type"
 	BonusValue Field = "value"
 	Applied    Field = "applied"
@@ -97,10 +100,12 @@ var (
 		Fields: []Field{EmployeeID, Year, Month, CurrentRank, PreviousRank, Notified, LastUpdated}}
 	ActiveBonuses = Table{Name: "active_bonuses", Key: []Field{ID}, Allocated: true,
 		Fields: []Field{ID, EmployeeID, BonusType, BonusValue, Applied, ShiftID, CreatedAt}}
+	// ProductCatalog is the Products tab (SPEC §11), in the sheet's order.
+	ProductCatalog = Table{Name: "product_catalog", Key: []Field{Pos}, Fields: []Field{Pos, ProductName, Active}}
 )
 
-// Synced lists the six tables.
-var Synced = []Table{EmployeeSettings, DynamicRates, Ranks, Shifts, EmployeeRanks, ActiveBonuses}
+// Synced lists the synced tables.
+var Synced = []Table{EmployeeSettings, DynamicRates, Ranks, Shifts, EmployeeRanks, ActiveBonuses, ProductCatalog}
 
 // Has reports whether f is a field of t (a product field of the map column
 // included).

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,13 +16,20 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver (cgo)
+	"github.com/mattn/go-sqlite3" // the SQLite driver (cgo)
 )
 
 // BusyTimeout is how long a writer waits for another process's write
-// transaction before failing. Write transactions here last milliseconds; a
-// pull of 50,000 rows holds the lock for well under a second.
+// transaction before failing. Write transactions here last milliseconds
+// (a pull writes in chunks of at most a hundred rows).
 const BusyTimeout = 15 * time.Second
+
+// busyPoll is how often a writer that found the lock taken tries again.
+// SQLite's own busy handler backs off to 100 ms between tries, so a writer
+// could wait through many short transactions of the other process, each
+// starting just as it slept; a writer here tries every millisecond and gets
+// in at the first gap.
+const busyPoll = time.Millisecond
 
 // DB is the shared database: one pool for writes, whose transactions take the
 // write lock at BEGIN, and one read-only pool that never blocks on writers.
@@ -57,7 +65,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// gets them (STYLE habit 8).
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Set("_busy_timeout", "1") // BEGIN retries in Go: see busyPoll
 	q.Set("_foreign_keys", "on")
 	// FULL: in WAL mode NORMAL lets a power cut roll back the last commits,
 	// and the bot has told the user "Shift created" by then, while Telegram
@@ -185,8 +193,41 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 // Update runs fn in one write transaction, committing when fn returns nil.
+// The commit is durable (synchronous=FULL) before Update returns.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+	return run(ctx, db.w, fn)
+}
+
+// UpdateFromSheet is Update for writes that are copies of what the
+// spreadsheet holds (the pull's): committed without waiting for the disk, as
+// a power cut can only lose them to the next pull, which writes them again.
+// It saves an fsync per chunk of a large pull. The WAL is appended in order,
+// so any later durable commit (the bot's, the push's) makes these durable
+// too: nothing else ever depends on a lost one.
+func (db *DB) UpdateFromSheet(ctx context.Context, fn func(*Tx) error) error {
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin write transaction: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return fmt.Errorf("begin write transaction: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); err != nil {
+			// Never hand a non-durable connection to the next Update.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return run(ctx, conn, fn)
+}
+
+type beginner interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}
+
+func run(ctx context.Context, b beginner, fn func(*Tx) error) error {
+	tx, err := begin(ctx, b)
 	if err != nil {
 		return fmt.Errorf("begin write transaction: %w", err)
 	}
@@ -198,6 +239,24 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// begin starts a write transaction, taking the write lock at BEGIN, and
+// waits up to BusyTimeout for it, trying every busyPoll.
+func begin(ctx context.Context, b beginner) (*sql.Tx, error) {
+	deadline := time.Now().Add(BusyTimeout)
+	for {
+		tx, err := b.BeginTx(ctx, nil)
+		var se sqlite3.Error
+		if err == nil || !errors.As(err, &se) || se.Code != sqlite3.ErrBusy || time.Now().After(deadline) {
+			return tx, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(busyPoll):
+		}
+	}
 }
 
 // Exec runs a statement inside the transaction. Packages that own tables of

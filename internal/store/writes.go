@@ -87,6 +87,15 @@ func (db *DB) Writes(ctx context.Context, tab string) ([]Write, error) {
 	return out, nil
 }
 
+// HasWrites reports whether any write is still remembered.
+func (db *DB) HasWrites(ctx context.Context) (bool, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM sync_writes").Scan(&n); err != nil {
+		return false, fmt.Errorf("count recorded writes: %w", err)
+	}
+	return n > 0, nil
+}
+
 // PruneWrites forgets writes sent before t.
 func (tx *Tx) PruneWrites(ctx context.Context, t time.Time) error {
 	if _, err := tx.Exec(ctx, sqlPruneWrites, stamp(t)); err != nil {

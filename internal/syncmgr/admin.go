@@ -61,7 +61,7 @@ func InitSheets(ctx context.Context, sh TabAdmin, tabs []Tab, log *slog.Logger) 
 	for _, n := range add {
 		log.Info("Created tab", "tab", n)
 	}
-	values, _, err := sh.BatchGet(ctx, names)
+	values, _, _, err := sh.BatchGet(ctx, names, 0)
 	if err != nil {
 		return fmt.Errorf("init sheets: read tabs: %w", err)
 	}

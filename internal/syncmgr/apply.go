@@ -24,8 +24,8 @@ func isReference(t store.Table) bool {
 // e.chunk rows, so a writer never waits long for the lock. A cycle cut short
 // keeps the chunks it committed; the next pull finds those rows equal to
 // their base and goes on from there.
-func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.Time, st *Stats) error {
-	err := e.db.Update(ctx, func(tx *store.Tx) error {
+func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.Time, st *Stats, digest uint64) error {
+	err := e.db.UpdateFromSheet(ctx, func(tx *store.Tx) error {
 		for _, t := range e.tabs {
 			p := plans[t.Name]
 			if err := e.recordSkip(ctx, tx, p, now, st); err != nil {
@@ -39,8 +39,18 @@ func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.
 			if !isReference(t.Table) || p.skip != "" || p.unchanged {
 				continue
 			}
-			if err := e.applyRows(ctx, tx, p, 0, p.opCount(), now, st); err != nil {
+			if err := e.applyRows(ctx, tx, p, now, st); err != nil {
 				return err
+			}
+			for _, key := range p.deletes {
+				if err := e.applyDelete(ctx, tx, p, key, now, st); err != nil {
+					return err
+				}
+			}
+			if p.wholeSet {
+				if err := e.replaceWhole(ctx, tx, p, st); err != nil {
+					return err
+				}
 			}
 			if err := e.finishTab(ctx, tx, p, now); err != nil {
 				return err
@@ -56,20 +66,11 @@ func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.
 		if isReference(t.Table) || p.skip != "" || p.unchanged {
 			continue
 		}
-		n := p.opCount()
-		for from := 0; from < n; from += e.chunk {
-			err := e.db.Update(ctx, func(tx *store.Tx) error {
-				return e.applyRows(ctx, tx, p, from, min(from+e.chunk, n), now, st)
-			})
-			if err != nil {
-				return fmt.Errorf("tab %s: %w", t.Name, err)
-			}
-		}
-		if err := e.db.Update(ctx, func(tx *store.Tx) error { return e.finishTab(ctx, tx, p, now) }); err != nil {
+		if err := e.applyStreamed(ctx, p, now, st); err != nil {
 			return fmt.Errorf("tab %s: %w", t.Name, err)
 		}
 	}
-	return e.db.Update(ctx, func(tx *store.Tx) error {
+	return e.db.UpdateFromSheet(ctx, func(tx *store.Tx) error {
 		if err := tx.PruneWrites(ctx, now.Add(-e.hold)); err != nil {
 			return err
 		}
@@ -78,6 +79,20 @@ func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.
 			return err
 		}
 		st.Rejected = n
+		// The next pull may skip the same response only if this one took
+		// all of it.
+		complete := true
+		for _, t := range e.tabs {
+			complete = complete && plans[t.Name].skip == "" && !plans[t.Name].held
+		}
+		if complete {
+			err = tx.SetState(ctx, statePullDigest, strconv.FormatUint(digest, 16))
+		} else {
+			err = tx.DeleteState(ctx, statePullDigest)
+		}
+		if err != nil {
+			return err
+		}
 		// The bot prices shifts only once the reference tabs were read.
 		for _, t := range e.tabs {
 			if isReference(t.Table) && plans[t.Name].skip != "" {
@@ -86,6 +101,64 @@ func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.
 		}
 		return tx.SetState(ctx, store.StateLastPull, now.UTC().Format(time.RFC3339))
 	})
+}
+
+// applyStreamed decides and applies a tab a window at a time: each window's
+// rows are decoded and compared outside any transaction, then applied in a
+// transaction of at most e.chunk rows; deletions follow, then the tab's
+// findings.
+func (e *Engine) applyStreamed(ctx context.Context, p *tabPlan, now time.Time, st *Stats) error {
+	for p.cursor < len(p.keep) {
+		if err := e.planChanges(ctx, p, e.chunk); err != nil {
+			return err
+		}
+		if len(p.changes)+len(p.digests) == 0 {
+			continue
+		}
+		if err := e.db.UpdateFromSheet(ctx, func(tx *store.Tx) error { return e.applyRows(ctx, tx, p, now, st) }); err != nil {
+			return err
+		}
+		if err := yield(ctx); err != nil {
+			return err
+		}
+	}
+	p.changes, p.digests = nil, nil
+	for from := 0; from < len(p.deletes); from += e.chunk {
+		keys := p.deletes[from:min(from+e.chunk, len(p.deletes))]
+		if from > 0 {
+			if err := yield(ctx); err != nil {
+				return err
+			}
+		}
+		err := e.db.UpdateFromSheet(ctx, func(tx *store.Tx) error {
+			for _, key := range keys {
+				if err := e.applyDelete(ctx, tx, p, key, now, st); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return e.db.UpdateFromSheet(ctx, func(tx *store.Tx) error { return e.finishTab(ctx, tx, p, now) })
+}
+
+// chunkGap is the pause between two chunks of a pull: the bot, waiting for
+// the lock, tries every millisecond and gets in here, instead of waiting
+// for the whole pull.
+const chunkGap = 3 * time.Millisecond
+
+func yield(ctx context.Context) error {
+	t := time.NewTimer(chunkGap)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // recordSkip opens or resolves the skipped-tab problem of a tab.
@@ -107,32 +180,16 @@ func (e *Engine) recordSkip(ctx context.Context, tx *store.Tx, p *tabPlan, now t
 	return err
 }
 
-// opCount is how many row operations the plan holds: changes, then digest
-// notes, then deletions (a whole-table replacement counts as one).
-func (p *tabPlan) opCount() int {
-	n := len(p.changes) + len(p.digests) + len(p.deletes)
-	if p.wholeSet {
-		n++
-	}
-	return n
-}
-
-// applyRows carries out row operations [from, to) of the plan.
-func (e *Engine) applyRows(ctx context.Context, tx *store.Tx, p *tabPlan, from, to int, now time.Time, st *Stats) error {
-	for i := from; i < to; i++ {
-		var err error
-		switch j := i; {
-		case j < len(p.changes):
-			err = e.applyChange(ctx, tx, p, p.changes[j], now, st)
-		case j-len(p.changes) < len(p.digests):
-			d := p.digests[j-len(p.changes)]
-			err = tx.SetSheetDigest(ctx, p.tab.Table, d.key, d.base, d.raw)
-		case j-len(p.changes)-len(p.digests) < len(p.deletes):
-			err = e.applyDelete(ctx, tx, p, p.deletes[j-len(p.changes)-len(p.digests)], now, st)
-		default:
-			err = e.replaceWhole(ctx, tx, p, st)
+// applyRows applies the plan's current window: its changes and digest
+// notes.
+func (e *Engine) applyRows(ctx context.Context, tx *store.Tx, p *tabPlan, now time.Time, st *Stats) error {
+	for _, c := range p.changes {
+		if err := e.applyChange(ctx, tx, p, c, now, st); err != nil {
+			return err
 		}
-		if err != nil {
+	}
+	for _, d := range p.digests {
+		if err := tx.SetSheetDigest(ctx, p.tab.Table, d.key, d.base, d.raw); err != nil {
 			return err
 		}
 	}
@@ -144,6 +201,14 @@ func (e *Engine) applyRows(ctx context.Context, tx *store.Tx, p *tabPlan, from, 
 // merged, never overwritten (SPEC §3).
 func (e *Engine) applyChange(ctx context.Context, tx *store.Tx, p *tabPlan, c change, now time.Time, st *Stats) error {
 	t := p.tab
+	if c.isNew && c.repair == "" {
+		inserted, err := tx.InsertNew(ctx, t.Table, store.Row{Values: c.sheet, Base: c.actual, SheetDigest: c.raw})
+		if err != nil || inserted {
+			st.Pulled++
+			return err
+		}
+		// The bot wrote a row with this key since the pull looked: merge.
+	}
 	r, ok, err := tx.GetRow(ctx, t.Table, c.key)
 	if err != nil {
 		return err
@@ -161,7 +226,7 @@ func (e *Engine) applyChange(ctx context.Context, tx *store.Tx, p *tabPlan, c ch
 	}
 	row := store.Row{Values: c.sheet, Base: c.actual, SheetDigest: c.raw}
 	if !ok {
-		row.Pending = store.Encode(c.sheet) != store.Encode(c.actual)
+		row.Pending = c.repair != "" && store.Encode(c.sheet) != store.Encode(c.actual)
 		return tx.PutRow(ctx, t.Table, row)
 	}
 	base := r.Base
@@ -184,6 +249,9 @@ func (e *Engine) applyChange(ctx context.Context, tx *store.Tx, p *tabPlan, c ch
 		}
 	}
 	merged := c.sheet
+	if !r.Pending && c.repair == "" {
+		return tx.PutRow(ctx, t.Table, row) // Sheets changed, nothing local: take it
+	}
 	if r.Pending {
 		var conflicts []conflict
 		merged, conflicts = merge3(base, r.Values, c.sheet)

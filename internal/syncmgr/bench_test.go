@@ -99,3 +99,14 @@ func BenchmarkPush1000Pending(b *testing.B) {
 	b.ReportMetric(float64(pushed)/float64(b.N), "rows-pushed/op")
 	b.ReportMetric(float64(h.emu.Count(""))/float64(b.N), "requests/op")
 }
+
+// BenchmarkFirstImport10k: a pull of 10,000 shift rows into an empty database.
+func BenchmarkFirstImport10k(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		h := newHarness(b)
+		h.emu.SetTab(sheetID, "Shifts", bigShifts(10000))
+		b.StartTimer()
+		h.cycle()
+	}
+}

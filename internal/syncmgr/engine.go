@@ -19,7 +19,7 @@ import (
 
 // Spreadsheet is the remote side of a cycle; *sheets.Client implements it.
 type Spreadsheet interface {
-	BatchGet(ctx context.Context, tabs []string) (values map[string][][]any, missing []string, err error)
+	BatchGet(ctx context.Context, tabs []string, unless uint64) (values map[string][][]any, missing []string, digest uint64, err error)
 	GetRanges(ctx context.Context, ranges []string, formatted bool) ([][][]any, error)
 	BatchUpdate(ctx context.Context, prepare func(context.Context) ([]sheets.ValueRange, error)) error
 	Append(ctx context.Context, tab string, rows [][]any) (string, error)
@@ -64,9 +64,12 @@ const (
 	// client gave up on it: an unconfirmed append is not sent again for this
 	// long, and writes are remembered this long to recognise late ones.
 	DefaultHold = 4 * time.Minute
-	// DefaultChunk bounds the rows one pull transaction writes, so the bot
-	// never waits long for the write lock even on a throttled Pi core.
-	DefaultChunk = 100
+	// DefaultChunk bounds the work of one pull transaction (costInsert per
+	// new row, costMerge per merged one: 200 new rows or 50 merges), so the
+	// bot never waits long for the write lock even on a throttled Pi core: a
+	// transaction holds it for the CPU time of its rows, stretched about
+	// thirty-fold by the unit's CPUQuota (docs/BENCHMARKS.md).
+	DefaultChunk = 200
 )
 
 // Engine runs sync cycles between one spreadsheet and one database.

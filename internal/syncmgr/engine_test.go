@@ -295,3 +295,28 @@ func TestServiceAccountAuthAgainstLocalTokenEndpoint(t *testing.T) {
 		t.Error("the access token reached the log")
 	}
 }
+
+// An unchanged spreadsheet is recognised by its response alone; after the
+// push wrote to it, the next pull looks again, so an admin who puts back
+// exactly what was there before the push is still heard.
+func TestAnUnchangedResponseIsSkippedButNotAfterAPush(t *testing.T) {
+	h := newHarness(t)
+	h.cycle()
+	writes := h.countWrites()
+	h.cycle()
+	h.cycle()
+	if n := writes(); n != 0 {
+		t.Errorf("unchanged cycles wrote %d rows", n)
+	}
+	before := h.emu.Tab(sheetID, "Shifts")
+	h.botWrite(store.Shifts, store.Values{store.ID: "1", store.TotalMade: "170.00"})
+	h.cycle() // pushes 170.00
+	if got := rowsWithID(h.sheet("Shifts"), "1")[0][colTotalMade]; got != "170.00" {
+		t.Fatalf("push did not land: %q", got)
+	}
+	h.emu.SetTab(sheetID, "Shifts", before) // the admin undoes it: byte for byte as before the push
+	h.cycle()
+	if r, _ := h.local(store.Shifts, "1"); r.Values[store.TotalMade] != "160.00" || r.Pending {
+		t.Errorf("the admin's change back was missed: pending=%v total made %q", r.Pending, r.Values[store.TotalMade])
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,12 +32,19 @@ type tabPlan struct {
 	// the pull has nothing to do; index is then built only if the push needs it.
 	unchanged bool
 
-	index    map[string]int  // key -> position in rows of the row taken for it
+	index    map[string]int // key -> position in rows of the row taken for it
+	keep     []int          // those positions, in sheet order
+	keys     []string       // key of each row ("" if none)
+	raws     []store.Digest // digest of each row's cells
+	cursor   int            // how far planChanges has gone through keep
+	sums     map[string]store.Summary
+	writes   []store.Write   // recent writes to the tab, for repair.go
+	missed   map[int64]bool  // of those, writes found on another row
 	rejected map[string]bool // keys whose sheet row cannot be read: their local copy stays
 	unkeyed  bool            // a row whose key cannot be read: deletions wait
 	maxID    int64           // largest id in the tab (allocated tables)
-	changes  []change        // rows to merge
-	digests  []digestNote    // rows equal to their base in a new raw form
+	changes  []change        // rows to merge (the window being applied)
+	digests  []digestNote    // rows equal to their base in a new raw form (likewise)
 	deletes  []string        // keys deleted in Sheets
 	rejects  []rejectNote    // the tab's rejected rows
 	held     bool            // the tab looks emptied by accident: appends wait
@@ -58,6 +66,7 @@ type change struct {
 	// that never reached Sheets has its id; only the local row moves.
 	renumberOnly bool
 	repair       string // what was put back, for the log; "" if nothing
+	isNew        bool   // no local row had its key when the pull looked
 }
 
 // digestNote records the raw form of a sheet row that matches its base.
@@ -118,9 +127,18 @@ func (e *Engine) pull(ctx context.Context, st *Stats) (map[string]*tabPlan, erro
 	for i, t := range e.tabs {
 		names[i] = t.Name
 	}
-	values, missing, err := e.sh.BatchGet(ctx, names)
+	unless, err := e.unchangedDigest(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
+	}
+	values, missing, digest, err := e.sh.BatchGet(ctx, names, unless)
+	if err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	if values == nil {
+		// The same response as the last pull, with nothing local to push.
+		st.Rejected, err = e.db.CountOpenProblems(ctx, store.ProblemReject)
+		return nil, err
 	}
 	now := e.now()
 	plans := make(map[string]*tabPlan, len(e.tabs))
@@ -167,19 +185,55 @@ func (e *Engine) pull(ctx context.Context, st *Stats) (map[string]*tabPlan, erro
 		if p.skip != "" || p.unchanged {
 			continue
 		}
-		if t.Keyed {
-			err = e.planKeyed(ctx, p)
-		} else {
+		switch {
+		case !t.Keyed:
 			err = e.planWhole(ctx, p)
+		case isReference(t.Table):
+			// Small: decided whole, applied in one transaction.
+			if err = e.scanKeyed(ctx, p); err == nil {
+				err = e.planChanges(ctx, p, math.MaxInt)
+			}
+		default:
+			// Decided a window at a time, between the transactions that
+			// apply them (apply.go): a first import of 50,000 rows never
+			// holds them all decoded at once.
+			err = e.scanKeyed(ctx, p)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("pull tab %s: %w", t.Name, err)
 		}
 	}
-	if err := e.apply(ctx, plans, now, st); err != nil {
+	if err := e.apply(ctx, plans, now, st, digest); err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	return plans, nil
+}
+
+// statePullDigest names the digest of the last pull's whole response, kept
+// only while that pull was complete and nothing was written to the sheet
+// since.
+const statePullDigest = "pull_digest"
+
+// unchangedDigest is the digest of a response the pull may skip, or 0:
+// only when nothing waits to be pushed (the push works from the rows of
+// the response), no write of ours may still land, and no tab is waiting for
+// the operator's decision.
+func (e *Engine) unchangedDigest(ctx context.Context) (uint64, error) {
+	v, ok, err := e.db.State(ctx, statePullDigest)
+	if err != nil || !ok {
+		return 0, err
+	}
+	if n, _, err := e.db.PendingCount(ctx); err != nil || n > 0 {
+		return 0, err
+	}
+	if busy, err := e.db.HasWrites(ctx); err != nil || busy {
+		return 0, err
+	}
+	if asked, err := e.db.HasStatePrefix(ctx, acceptEmptyName("")); err != nil || asked {
+		return 0, err
+	}
+	d, _ := strconv.ParseUint(v, 16, 64)
+	return d, nil
 }
 
 // ambiguousPercent reports whether a percent cell holds a number between 0
@@ -282,43 +336,38 @@ func (e *Engine) acceptRequested(ctx context.Context, tab string) (bool, error) 
 
 func acceptEmptyName(tab string) string { return "accept_empty:" + tab }
 
-// planKeyed decides what the pull does to a keyed tab (SPEC §3 "Pull",
-// "Row identity"). It reads the local side through the read pool and
-// decodes only rows whose raw cells changed since their base was taken.
-func (e *Engine) planKeyed(ctx context.Context, p *tabPlan) error {
+// scanKeyed looks at a keyed tab (SPEC §3 "Pull", "Row identity") without
+// decoding its rows: every row's key and digest, duplicates, rows without a
+// key, deletions and an emptied tab. Rows are decoded later, a window at a
+// time (planChanges), and only where their cells changed since their base.
+func (e *Engine) scanKeyed(ctx context.Context, p *tabPlan) error {
 	t := p.tab
-	sums, err := e.db.Summaries(ctx, t.Table)
-	if err != nil {
+	var err error
+	if p.sums, err = e.db.Summaries(ctx, t.Table); err != nil {
 		return err
 	}
-	writes, err := e.db.Writes(ctx, t.Name)
-	if err != nil {
+	if p.writes, err = e.db.Writes(ctx, t.Name); err != nil {
 		return err
 	}
 	p.rejected = map[string]bool{}
-
-	// One pass: every row's key and digest; rows of a key, in order.
-	type seen struct {
-		raw store.Digest
-		key string
-	}
-	info := make([]seen, len(p.rows))
+	p.keys = make([]string, len(p.rows))
+	p.raws = make([]store.Digest, len(p.rows))
 	byKey := make(map[string][]int, len(p.rows))
 	var keyless []int
 	for i, raw := range p.rows {
 		if !t.IsTableRow(p.header, raw) {
-			if len(writes) > 0 && !isEmptyRow(raw) {
+			if len(p.writes) > 0 && !isEmptyRow(raw) {
 				keyless = append(keyless, i)
 			}
 			continue
 		}
-		info[i].raw = RowDigest(raw)
+		p.raws[i] = RowDigest(raw)
 		key, ok := t.KeyOf(p.header, raw)
 		if !ok {
 			keyless = append(keyless, i)
 			continue
 		}
-		info[i].key = key
+		p.keys[i] = key
 		byKey[key] = append(byKey[key], i)
 		if t.Table.Allocated {
 			p.maxID = max(p.maxID, atoi(key))
@@ -330,7 +379,7 @@ func (e *Engine) planKeyed(ctx context.Context, p *tabPlan) error {
 	// rejected row, and deletions wait until it is fixed.
 	for _, i := range keyless {
 		raw := p.rows[i]
-		if w, fields, ok := debris(t, p.header, raw, writes); ok {
+		if w, fields, ok := debris(t, p.header, raw, p.writes); ok {
 			p.clears = append(p.clears, sheetRowRef{key: w.Key, num: i + 2, raw: RowDigest(raw), fields: fields})
 			e.log.Warn("A write for another row landed on a row the admin inserted; clearing it", "tab", t.Name,
 				"row", i+2, "meant_for", w.Key)
@@ -343,73 +392,96 @@ func (e *Engine) planKeyed(ctx context.Context, p *tabPlan) error {
 		if rej == nil {
 			rej = &Reject{Tab: t.Name, Row: i + 2, Reason: "the key cannot be read"}
 		}
-		p.reject(rej, info[i].raw)
+		p.reject(rej, p.raws[i])
 	}
 
 	p.index = make(map[string]int, len(byKey))
-	for _, key := range slices.Sorted(maps.Keys(byKey)) {
-		at := byKey[key]
+	for key, at := range byKey {
 		if len(at) > 1 {
-			var err error
-			if at, err = e.resolveDuplicates(ctx, p, key, at, sums[key]); err != nil {
+			if at, err = e.resolveDuplicates(ctx, p, key, at, p.sums[key]); err != nil {
 				return err
 			}
 		}
-		i := at[0]
-		p.index[key] = i
-		s, known := sums[key]
-		if known && s.SheetDigest == info[i].raw {
-			continue // the sheet row is as it was when base was taken from it
-		}
-		v, rej := t.Decode(p.header, p.rows[i], p.fmtRow(i), i+2)
-		if rej != nil {
-			p.reject(rej, info[i].raw)
-			p.rejected[key] = true
-			if known && !s.HasBase() && !s.Sent && t.Table.Allocated {
-				// An admin's unreadable row owns the id a new local row took.
-				p.changes = append(p.changes, change{key: key, num: i + 2, renumberOnly: true})
-			}
-			continue
-		}
-		enc := store.Encode(v)
-		if known && s.BaseDigest == store.DigestOf(enc) {
-			p.digests = append(p.digests, digestNote{key: key, base: s.BaseDigest, raw: info[i].raw})
-			continue
-		}
-		p.changes = append(p.changes, change{key: key, num: i + 2, sheet: v, actual: v, raw: info[i].raw})
+		p.index[key] = at[0]
 	}
-	if err := e.repairOwnWrites(ctx, p, writes); err != nil {
-		return err
+	p.keep = slices.Sorted(maps.Values(p.index))
+	if len(p.writes) > 0 {
+		if err := e.findMissedWrites(ctx, p); err != nil {
+			return err
+		}
 	}
 
 	synced := 0
-	for _, s := range sums {
+	for _, s := range p.sums {
 		if s.HasBase() {
 			synced++
 		}
 	}
-	if len(p.index) == 0 && len(p.rejected) == 0 && !p.unkeyed && synced > 0 {
-		if !p.accept {
-			// Every row gone at once is an accident far more often than a
-			// decision: keep the local rows, and append nothing into the
-			// empty tab (the next pull would take the tab for the truth and
-			// delete the rest) until the sheet is restored or the operator
-			// accepts it (SPEC §3).
-			p.held = true
-			return nil
-		}
+	if len(p.index) == 0 && !p.unkeyed && synced > 0 && !p.accept {
+		// Every row gone at once is an accident far more often than a
+		// decision: keep the local rows, and append nothing into the empty
+		// tab (the next pull would take the tab for the truth and delete the
+		// rest) until the sheet is restored or the operator accepts it
+		// (SPEC §3).
+		p.held = true
+		return nil
 	}
 	if p.unkeyed {
 		e.log.Warn("Rows without a readable key: deletions in this tab wait until they are fixed", "tab", t.Name)
 		return nil
 	}
-	for _, key := range slices.Sorted(maps.Keys(sums)) {
-		if _, ok := p.index[key]; ok || p.rejected[key] || !sums[key].HasBase() {
-			continue
+	for _, key := range slices.Sorted(maps.Keys(p.sums)) {
+		if _, ok := p.index[key]; !ok && p.sums[key].HasBase() {
+			p.deletes = append(p.deletes, key)
 		}
-		p.deletes = append(p.deletes, key)
 	}
 	return nil
+}
+
+// Costs of row operations in a pull transaction, in units of DefaultChunk:
+// inserting a row no one has locally, or noting a digest, is a fraction of
+// merging one (no read of the local row, no merge, one statement).
+const (
+	costInsert = 1
+	costMerge  = 4
+)
+
+// planChanges decodes the next rows of keep whose cells changed since their
+// base, until it has row operations worth limit for one transaction (or
+// none are left); it leaves them in p.changes and p.digests.
+func (e *Engine) planChanges(ctx context.Context, p *tabPlan, limit int) error {
+	t := p.tab
+	p.changes, p.digests = p.changes[:0], p.digests[:0]
+	for cost := 0; p.cursor < len(p.keep) && cost < limit; {
+		i := p.keep[p.cursor]
+		p.cursor++
+		key := p.keys[i]
+		s, known := p.sums[key]
+		if known && s.SheetDigest == p.raws[i] {
+			continue // the sheet row is as it was when base was taken from it
+		}
+		v, rej := t.Decode(p.header, p.rows[i], p.fmtRow(i), i+2)
+		switch {
+		case rej != nil:
+			p.reject(rej, p.raws[i])
+			p.rejected[key] = true
+			if known && !s.HasBase() && !s.Sent && t.Table.Allocated {
+				// An admin's unreadable row owns the id a new local row took.
+				p.changes = append(p.changes, change{key: key, num: i + 2, renumberOnly: true})
+				cost += costMerge
+			}
+		case known && s.HasBase() && s.BaseDigest == store.DigestOf(v):
+			p.digests = append(p.digests, digestNote{key: key, base: s.BaseDigest, raw: p.raws[i]})
+			cost += costInsert
+		case !known:
+			p.changes = append(p.changes, change{key: key, num: i + 2, sheet: v, actual: v, raw: p.raws[i], isNew: true})
+			cost += costInsert
+		default:
+			p.changes = append(p.changes, change{key: key, num: i + 2, sheet: v, actual: v, raw: p.raws[i]})
+			cost += costMerge
+		}
+	}
+	return e.repairOwnWrites(ctx, p)
 }
 
 func isEmptyRow(row []any) bool {
@@ -514,7 +586,7 @@ func (e *Engine) planWhole(ctx context.Context, p *tabPlan) error {
 	}
 	same := len(rows) == len(sums)
 	for _, v := range rows {
-		if same && sums[t.Table.KeyOf(v)].BaseDigest != store.DigestOf(store.Encode(v)) {
+		if same && sums[t.Table.KeyOf(v)].BaseDigest != store.DigestOf(v) {
 			same = false
 		}
 	}

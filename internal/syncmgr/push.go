@@ -27,6 +27,9 @@ type rowWrite struct {
 // addressed where the rows are right before it is sent; new rows with one
 // append per tab; extra copies of our own rows are deleted (SPEC §3 "Push").
 func (e *Engine) push(ctx context.Context, plans map[string]*tabPlan, st *Stats) error {
+	if plans == nil {
+		return nil // the pull skipped an unchanged response: nothing was pending then; new rows get their own cycle
+	}
 	now := e.now()
 	var writes []*rowWrite
 	appends := map[string][]store.Row{}
@@ -246,11 +249,18 @@ func (e *Engine) writeRows(ctx context.Context, plans map[string]*tabPlan, write
 // stored digest describes the sheet before the write.
 func forgetDigests(ctx context.Context, tx *store.Tx, tabs map[string]bool) error {
 	for _, name := range slices.Sorted(maps.Keys(tabs)) {
-		if err := tx.SetTabDigest(ctx, name, 0); err != nil {
+		if err := forgetDigest(ctx, tx, name); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func forgetDigest(ctx context.Context, tx *store.Tx, tab string) error {
+	if err := tx.DeleteState(ctx, statePullDigest); err != nil {
+		return err
+	}
+	return tx.SetTabDigest(ctx, tab, 0)
 }
 
 // rowRange is one row's cells as a single range: from its first to its last
@@ -415,7 +425,7 @@ func (e *Engine) removeCopies(ctx context.Context, plans map[string]*tabPlan, st
 						fmt.Sprintf("row %d was an extra copy of our own row %s (an append Google applied twice): deleted from the sheet", r.num, r.key), e.now())
 				}
 			}
-			return tx.SetTabDigest(ctx, t.Name, 0)
+			return forgetDigest(ctx, tx, t.Name)
 		})
 		if err != nil {
 			return fmt.Errorf("push %s: %w", t.Name, err)
@@ -471,7 +481,7 @@ func (e *Engine) appendRows(ctx context.Context, t Tab, h Header, rows []store.R
 			// Otherwise whether Google applied it is unknown: the rows wait
 			// (appendRows is not called for them until the hold passed) and
 			// the next pulls look at the tab.
-			return tx.SetTabDigest(bg, t.Name, 0)
+			return forgetDigest(bg, tx, t.Name)
 		})
 		if derr != nil {
 			e.log.Error("record append outcome", "tab", t.Name, "err", derr)
@@ -484,7 +494,7 @@ func (e *Engine) appendRows(ctx context.Context, t Tab, h Header, rows []store.R
 				return err
 			}
 		}
-		return tx.SetTabDigest(ctx, t.Name, 0)
+		return forgetDigest(ctx, tx, t.Name)
 	})
 	if err != nil {
 		return fmt.Errorf("push %s: mark appended rows synced: %w", t.Name, err)

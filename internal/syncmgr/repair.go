@@ -31,48 +31,26 @@ import (
 //     it is written again.
 //   - K's own row holding what a superseded write wrote: a request Google
 //     applied late, over a newer one. The newer values are written again.
-func (e *Engine) repairOwnWrites(ctx context.Context, p *tabPlan, writes []store.Write) error {
-	if len(writes) == 0 || len(p.changes) == 0 {
+func (e *Engine) repairOwnWrites(ctx context.Context, p *tabPlan) error {
+	if len(p.writes) == 0 || len(p.changes) == 0 {
 		return nil
 	}
-	bases := make(map[string]store.Values, len(p.changes))
-	for _, c := range p.changes {
+	for i := range p.changes {
+		c := &p.changes[i]
 		if c.renumberOnly {
 			continue
 		}
-		r, ok, err := e.db.GetRow(ctx, p.tab.Table, c.key)
-		if err != nil {
+		base, err := e.baseOf(ctx, p, c.key)
+		if err != nil || base == nil {
 			return err
 		}
-		if ok && r.Base != nil {
-			bases[c.key] = r.Base
-		}
-	}
-	missed := map[int64]bool{} // writes found on another row
-	for i := range p.changes {
-		c := &p.changes[i]
-		base := bases[c.key]
-		if base == nil {
-			continue
-		}
-		for _, w := range writes {
-			if w.Key == c.key || !holds(c.actual, w.Cells) {
-				continue
-			}
-			if fields := putBack(c, base, w.Cells); len(fields) > 0 {
-				missed[w.ID] = true
-				c.note(fmt.Sprintf("cells %s held what a write for row %s put there (rows moved under it): put back", fieldList(fields), w.Key))
-			}
-		}
-	}
-	for i := range p.changes {
-		c := &p.changes[i]
-		base := bases[c.key]
-		if base == nil {
-			continue
-		}
-		for _, w := range writes {
+		for _, w := range p.writes {
 			if w.Key != c.key {
+				if holds(c.actual, w.Cells) {
+					if fields := putBack(c, base, w.Cells); len(fields) > 0 {
+						c.note(fmt.Sprintf("cells %s held what a write for row %s put there (rows moved under it): put back", fieldList(fields), w.Key))
+					}
+				}
 				continue
 			}
 			switch {
@@ -80,7 +58,7 @@ func (e *Engine) repairOwnWrites(ctx context.Context, p *tabPlan, writes []store
 				if fields := putBack(c, base, w.Cells); len(fields) > 0 {
 					c.note(fmt.Sprintf("cells %s hold an older write of ours that Google applied late: writing the newest values again", fieldList(fields)))
 				}
-			case w.State == store.WriteOK && holds(c.actual, w.Prior) && (missed[w.ID] || w.RowNum != c.num):
+			case w.State == store.WriteOK && holds(c.actual, w.Prior) && (p.missed[w.ID] || w.RowNum != c.num):
 				if fields := putBack(c, base, w.Cells); len(fields) > 0 {
 					c.note(fmt.Sprintf("our write of cells %s landed elsewhere: writing it again", fieldList(fields)))
 				}
@@ -88,6 +66,49 @@ func (e *Engine) repairOwnWrites(ctx context.Context, p *tabPlan, writes []store
 		}
 	}
 	return nil
+}
+
+// findMissedWrites finds, before any row is decided, the recorded writes
+// that landed on a row carrying another key: the row they were meant for may
+// come first in the sheet.
+func (e *Engine) findMissedWrites(ctx context.Context, p *tabPlan) error {
+	p.missed = map[int64]bool{}
+	for _, i := range p.keep {
+		key := p.keys[i]
+		if s, known := p.sums[key]; !known || s.SheetDigest == p.raws[i] {
+			continue
+		}
+		v, rej := p.tab.Decode(p.header, p.rows[i], p.fmtRow(i), i+2)
+		if rej != nil {
+			continue
+		}
+		base, err := e.baseOf(ctx, p, key)
+		if err != nil {
+			return err
+		}
+		if base == nil {
+			continue
+		}
+		for _, w := range p.writes {
+			if w.Key == key || !holds(v, w.Cells) {
+				continue
+			}
+			for f, want := range w.Cells {
+				if base[f] != want {
+					p.missed[w.ID] = true
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) baseOf(ctx context.Context, p *tabPlan, key string) (store.Values, error) {
+	r, ok, err := e.db.GetRow(ctx, p.tab.Table, key)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return r.Base, nil
 }
 
 // holds reports whether row v has exactly the given cells.

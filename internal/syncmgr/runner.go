@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"shiftbot/internal/store"
@@ -112,6 +113,7 @@ func (r *Runner) Cycle(ctx context.Context) error {
 	if err != nil {
 		run.Err = err.Error()
 	}
+	run.StalePending = r.stalePending(ctx)
 	// Record the outcome even when the stop grace ran out.
 	if ferr := r.DB.FinishRun(context.WithoutCancel(ctx), run); ferr != nil {
 		r.Log.Error("record sync run", "err", ferr)
@@ -134,6 +136,30 @@ func (r *Runner) Cycle(ctx context.Context) error {
 	return nil
 }
 
+// stalePending describes rows pending longer than three intervals (the
+// health check's warning, and an alert for the admins), or is "".
+func (r *Runner) stalePending(ctx context.Context) string {
+	n, oldest, err := r.DB.PendingCount(context.WithoutCancel(ctx))
+	if err != nil || n == 0 {
+		return ""
+	}
+	if age := time.Since(oldest); age > 3*r.Interval {
+		return fmt.Sprintf("%d rows pending, the oldest for %s (over 3 x the %s interval): they are not reaching the sheet",
+			n, age.Round(time.Second), r.Interval)
+	}
+	return ""
+}
+
+// recordInterval tells the bot the interval this worker runs at.
+func (r *Runner) recordInterval(ctx context.Context) {
+	err := r.DB.Update(ctx, func(tx *store.Tx) error {
+		return tx.SetState(ctx, store.StateWorkerInterval, strconv.Itoa(int(r.Interval/time.Second)))
+	})
+	if err != nil {
+		r.Log.Warn("Cannot record the interval for the bot", "err", err)
+	}
+}
+
 // pendingSummary says how many rows wait for Google and for how long.
 func (r *Runner) pendingSummary(ctx context.Context) string {
 	n, oldest, err := r.DB.PendingCount(ctx)
@@ -152,6 +178,7 @@ func (r *Runner) pendingSummary(ctx context.Context) string {
 // A stop while a cycle runs lets that cycle finish, within StopGrace.
 func (r *Runner) Run(ctx context.Context) error {
 	r.defaults()
+	r.recordInterval(ctx)
 	consecutive := 0
 	for {
 		err := r.graceful(ctx, r.Cycle)
@@ -180,6 +207,7 @@ func (r *Runner) Run(ctx context.Context) error {
 // Once runs one cycle (--once); a stop signal lets it finish like Run does.
 func (r *Runner) Once(ctx context.Context) error {
 	r.defaults()
+	r.recordInterval(ctx)
 	return r.graceful(ctx, r.Cycle)
 }
 

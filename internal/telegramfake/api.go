@@ -75,18 +75,19 @@ type apiUpdate struct {
 
 // apiError is a failed call: HTTP status and error_code are the same number.
 type apiError struct {
-	code int
-	desc string
+	code       int
+	desc       string
+	retryAfter int // parameters.retry_after, flood control only
 }
 
-func badRequest(desc string) *apiError { return &apiError{400, "Bad Request: " + desc} }
+func badRequest(desc string) *apiError { return &apiError{code: 400, desc: "Bad Request: " + desc} }
 
 var (
-	errNotFound     = &apiError{404, "Not Found"}
-	errUnauthorized = &apiError{401, "Unauthorized"}
+	errNotFound     = &apiError{code: 404, desc: "Not Found"}
+	errUnauthorized = &apiError{code: 401, desc: "Unauthorized"}
 	errNotModified  = badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 	errQueryInvalid = badRequest("query is too old and response timeout expired or query ID is invalid")
-	errConflict     = &apiError{409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}
+	errConflict     = &apiError{code: 409, desc: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}
 )
 
 func wireUser(u User) apiUser {
@@ -141,7 +142,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
-	result, apiErr := s.call(r.Context(), method, p)
+	var result any
+	apiErr, serve := s.intercept(r.Context(), method, p)
+	if serve {
+		result, apiErr = s.call(r.Context(), method, p)
+	}
 	if r.Context().Err() == nil { // nobody reads the answer to an abandoned poll
 		if apiErr != nil {
 			writeError(w, apiErr)
@@ -187,7 +192,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
-	writeJSON(w, e.code, map[string]any{"ok": false, "error_code": e.code, "description": e.desc})
+	body := map[string]any{"ok": false, "error_code": e.code, "description": e.desc}
+	if e.retryAfter > 0 {
+		body["parameters"] = map[string]any{"retry_after": e.retryAfter}
+	}
+	writeJSON(w, e.code, body)
 }
 
 // params are a request's parameters as strings. The library sends form
@@ -316,6 +325,9 @@ func (s *Server) messageLocked(p params, verb string) (*chat, *message, *apiErro
 	if e != nil {
 		return nil, nil, e
 	}
+	if e := s.blockedLocked(p); e != nil {
+		return nil, nil, e
+	}
 	if p["message_id"] == "" {
 		return nil, nil, badRequest("message identifier is not specified")
 	}
@@ -331,6 +343,9 @@ func (s *Server) sendMessage(p params) (any, *apiError) {
 	defer s.mu.Unlock()
 	c, e := s.chatLocked(p)
 	if e != nil {
+		return nil, e
+	}
+	if e := s.blockedLocked(p); e != nil {
 		return nil, e
 	}
 	if e := checkText(p["text"], p["parse_mode"]); e != nil {
@@ -445,6 +460,9 @@ func (s *Server) sendChatAction(p params) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, e := s.chatLocked(p); e != nil {
+		return nil, e
+	}
+	if e := s.blockedLocked(p); e != nil {
 		return nil, e
 	}
 	if !chatActions[p["action"]] {

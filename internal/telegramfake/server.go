@@ -36,10 +36,17 @@
 //     fake picks the reading under which a bot that passes here also works
 //     on Telegram.
 //
+// Faults on demand (faults.go), in Telegram's error format: Fail and
+// FailMatching answer calls of a method (all, or those whose text contains
+// a string) with a 429 carrying parameters.retry_after, a 502 or any other
+// error; Hold and HoldMatching keep calls waiting, and drop one unserved if
+// its client goes away meanwhile (a bot killed mid-send); Block makes a user
+// block the bot, so writing to them is 403.
+//
 // What it leaves out: groups, channels, topics, media and files, webhooks,
 // inline mode and inline_message_id, reply_to_message_id, allowed_updates,
-// rate limits (429), users blocking the bot (403), expiry of unanswered
-// callback queries and of the 48-hour edit window. Markdown and MarkdownV2
+// rate limits Telegram would impose by itself (429 comes only from Fail),
+// expiry of unanswered callback queries and of the 48-hour edit window. Markdown and MarkdownV2
 // are accepted without checking, so escaping mistakes there go unnoticed
 // (their markers do count toward the 4096 limit, which is stricter).
 // HTML text is returned to the bot without its tags but also without
@@ -116,6 +123,12 @@ type Server struct {
 	events       []Event
 	calls        map[string]int
 	inflight     int // requests other than getUpdates being served
+	// Faults on demand (faults.go).
+	faults  map[string][]faultRule // by lower-case method: answers queued by Fail
+	holds   map[string]holdRule    // by method: the Hold in force
+	held    map[string]int         // calls waiting in a hold
+	blocked map[int64]bool         // users who blocked the bot
+	refused int
 }
 
 type queuedUpdate struct {
@@ -166,6 +179,10 @@ func New(token string) *Server {
 		chats:        map[int64]*chat{},
 		callbacks:    map[string]*callbackState{},
 		calls:        map[string]int{},
+		faults:       map[string][]faultRule{},
+		holds:        map[string]holdRule{},
+		held:         map[string]int{},
+		blocked:      map[int64]bool{},
 	}
 }
 
@@ -354,7 +371,9 @@ func (s *Server) WaitFor(ctx context.Context, chatID int64, pred func(Message) b
 // answered and no other request is being served. For a bot that handles
 // each batch of updates before polling again this means it has finished
 // reacting. A bot that hands updates to other goroutines (GetUpdatesChan
-// does) may still be working when it returns; wait with WaitFor there.
+// does), or sends its replies from an outbox after committing them, may
+// still be working when it returns; wait with WaitFor there, or on the
+// bot's own outbox.
 func (s *Server) WaitIdle(ctx context.Context) error {
 	for {
 		s.mu.Lock()

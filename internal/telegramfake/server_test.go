@@ -569,3 +569,139 @@ func TestGetUpdatesChan(t *testing.T) {
 	for range ch { // closed once the released poll returns
 	}
 }
+
+// Faults come in Telegram's wire format, so the library decodes them into
+// *tgbotapi.Error with ResponseParameters, and change nothing.
+func TestFailAnswersInTelegramsErrorFormat(t *testing.T) {
+	fake, bot, ts := start(t)
+	fake.AddUser(anna)
+	fake.Fail("sendMessage", 1, telegramfake.TooManyRequests(2))
+	fake.Fail("SENDMESSAGE", 1, telegramfake.BadGateway)
+
+	_, err := bot.Send(tgbotapi.NewMessage(anna.ID, "one"))
+	apiError(t, err, 429, "Too Many Requests: retry after 2")
+	var te *tgbotapi.Error
+	if errors.As(err, &te); te.RetryAfter != 2 {
+		t.Fatalf("retry_after = %d, want 2", te.RetryAfter)
+	}
+	_, err = bot.Send(tgbotapi.NewMessage(anna.ID, "two"))
+	apiError(t, err, 502, "Bad Gateway")
+	if msgs := fake.Messages(anna.ID); len(msgs) != 0 {
+		t.Fatalf("a refused call was served: %+v", msgs)
+	}
+	if _, err := bot.Send(tgbotapi.NewMessage(anna.ID, "three")); err != nil {
+		t.Fatalf("after the faults: %v", err)
+	}
+	if n := fake.Refused(); n != 2 || fake.Calls("sendMessage") != 3 {
+		t.Fatalf("refused %d, calls %d", n, fake.Calls("sendMessage"))
+	}
+
+	// The raw answer, as https://core.telegram.org/bots/api documents it.
+	fake.Fail("sendMessage", 1, telegramfake.TooManyRequests(2))
+	resp, err := http.PostForm(ts.URL+"/bot"+token+"/sendMessage", url.Values{"chat_id": {"1001"}, "text": {"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	want := `{"description":"Too Many Requests: retry after 2","error_code":429,"ok":false,"parameters":{"retry_after":2}}`
+	if resp.StatusCode != 429 || strings.TrimSpace(string(body)) != want {
+		t.Fatalf("429 = %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestBlockedUserIs403(t *testing.T) {
+	fake, bot, _ := start(t)
+	fake.AddUser(anna)
+	sent := sendDayPrompt(t, bot)
+	fake.Block(anna)
+	_, err := bot.Send(tgbotapi.NewMessage(anna.ID, "hello?"))
+	apiError(t, err, 403, "Forbidden: bot was blocked by the user")
+	_, err = bot.Request(tgbotapi.NewEditMessageReplyMarkup(anna.ID, sent.MessageID, tgbotapi.InlineKeyboardMarkup{InlineKeyboard: [][]tgbotapi.InlineKeyboardButton{}}))
+	apiError(t, err, 403, "Forbidden: bot was blocked by the user")
+	if msgs := fake.Messages(anna.ID); len(msgs) != 1 || msgs[0].Buttons == nil {
+		t.Fatalf("a blocked chat changed: %+v", msgs)
+	}
+}
+
+// A held call is served on release; one whose client gives up meanwhile is
+// never served, as a request that did not reach Telegram.
+func TestHoldServesOnReleaseOrDropsAbandonedCalls(t *testing.T) {
+	fake, _, ts := start(t)
+	fake.AddUser(anna)
+	impatient, err := tgbotapi.NewBotAPIWithClient(token, ts.URL+"/bot%s/%s", &http.Client{Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := fake.Hold("sendMessage")
+	_, err = impatient.Send(tgbotapi.NewMessage(anna.ID, "lost"))
+	if err == nil {
+		t.Fatal("a held call answered before its release")
+	}
+	if err := fake.WaitIdle(timeout(t)); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := fake.Messages(anna.ID); len(msgs) != 0 {
+		t.Fatalf("an abandoned call was served: %+v", msgs)
+	}
+
+	patient, err := tgbotapi.NewBotAPIWithClient(token, ts.URL+"/bot%s/%s", ts.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := patient.Send(tgbotapi.NewMessage(anna.ID, "kept"))
+		done <- err
+	}()
+	if err := fake.WaitHeld(timeout(t), "sendMessage"); err != nil {
+		t.Fatal(err)
+	}
+	if fake.Held("sendMessage") != 1 || len(fake.Messages(anna.ID)) != 0 {
+		t.Fatal("the call was served while held")
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if msgs := fake.Messages(anna.ID); len(msgs) != 1 || msgs[0].Text != "kept" {
+		t.Fatalf("after release: %+v", msgs)
+	}
+}
+
+// FailMatching and HoldMatching pick calls by their text: the second of two
+// messages fails, then its retry is held, while the first goes through.
+func TestFaultsAndHoldsMatchingAText(t *testing.T) {
+	fake, bot, _ := start(t)
+	fake.AddUser(anna)
+	fake.FailMatching("sendMessage", "Congratulations", telegramfake.BadGateway)
+	if _, err := bot.Send(tgbotapi.NewMessage(anna.ID, "Shift created")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := bot.Send(tgbotapi.NewMessage(anna.ID, "🎉 Congratulations!"))
+	apiError(t, err, 502, "Bad Gateway")
+
+	release := fake.HoldMatching("sendMessage", "Congratulations")
+	if _, err := bot.Send(tgbotapi.NewMessage(anna.ID, "another")); err != nil {
+		t.Fatalf("a call the hold does not match: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := bot.Send(tgbotapi.NewMessage(anna.ID, "🎉 Congratulations!"))
+		done <- err
+	}()
+	if err := fake.WaitHeld(timeout(t), "sendMessage"); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range fake.Messages(anna.ID) {
+		texts = append(texts, m.Text)
+	}
+	if got := strings.Join(texts, " | "); got != "Shift created | another | 🎉 Congratulations!" {
+		t.Fatalf("messages: %s", got)
+	}
+}

@@ -1,0 +1,4 @@
+package bot
+
+// Undelivered lets the black-box tests wait until every reply is out.
+var Undelivered = undelivered
