@@ -6,7 +6,7 @@ BIN     := bin
 GO      ?= go
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build build-arm64 build-arm64-static dist-arm64 install test lint bench demo clean
+.PHONY: all build build-arm64 build-arm64-static dist-arm64 install test lint bench demo systemd-test systemd-test-tools systemd-test-bins systemd-test-broken clean
 
 all: build
 
@@ -54,6 +54,43 @@ bench:
 # The whole system offline: Sheets emulator, syncworker, bot, a scripted employee.
 demo: build
 	$(GO) run ./cmd/demo --bin $(BIN)
+
+# The deployment under a real systemd: a Debian bookworm container booted
+# with systemd-nspawn (deploy/systemd_test.go, deploy/README.md "Tests").
+# As root. The container's tree is made once with debootstrap, from the
+# mirror the host's apt uses, and kept in SYSTEMD_TEST_CACHE.
+SYSTEMD_TEST_CACHE ?= .cache/systemd-test
+SYSTEMD_TEST_GO    := SYSTEMD_TEST=1 SYSTEMD_TEST_CACHE=$(abspath $(SYSTEMD_TEST_CACHE)) \
+	SYSTEMD_TEST_BIN=$(abspath $(BIN)/systemd-test/v1) SYSTEMD_TEST_BIN2=$(abspath $(BIN)/systemd-test/v2) \
+	$(GO) test -count=1 -timeout 30m -run '^TestSystemd$$' -v ./deploy/
+
+systemd-test-tools:
+	@missing=""; for p in systemd-container debootstrap; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
+
+# Two builds: the second, stamped differently, is the upgrade.
+systemd-test-bins:
+	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/systemd-test/v1/ ./cmd/bot ./cmd/syncworker
+	$(GO) build -tags $(TAGS) -ldflags '-s -w -X main.version=$(VERSION)-upgrade' -o $(BIN)/systemd-test/v2/ ./cmd/bot ./cmd/syncworker
+
+systemd-test: systemd-test-tools systemd-test-bins
+	$(SYSTEMD_TEST_GO)
+
+# The test of the test: the same run with a deliberately broken worker unit
+# (not ordered after time-sync.target, a start limit of 5) must fail,
+# naming those checks.
+systemd-test-broken: systemd-test-tools systemd-test-bins
+	rm -rf $(BIN)/systemd-test/broken && mkdir -p $(BIN)/systemd-test/broken
+	cp deploy/systemd/*.service $(BIN)/systemd-test/broken/
+	sed -i -e 's/^After=network-online.target time-sync.target$$/After=network-online.target/' \
+		-e 's/^StartLimitBurst=.*/StartLimitBurst=5/' $(BIN)/systemd-test/broken/alex12060-sync-worker.service
+	@if SYSTEMD_TEST_UNITS=$(abspath $(BIN)/systemd-test/broken) $(SYSTEMD_TEST_GO) > $(BIN)/systemd-test/broken.log 2>&1; then \
+		cat $(BIN)/systemd-test/broken.log; echo "systemd-test-broken: the broken unit PASSED: the test cannot tell"; exit 1; fi
+	@grep -E -- '--- FAIL|systemd_test.go:[0-9]+: .*(before the clock|restart [0-9]: exit)' $(BIN)/systemd-test/broken.log
+	@for check in units_start_after_the_clock_is_set six_manual_restarts_leave_the_worker_active; do \
+		grep -q -- "--- FAIL: TestSystemd/$$check" $(BIN)/systemd-test/broken.log || \
+		{ echo "systemd-test-broken: $$check did not fail (log: $(BIN)/systemd-test/broken.log)"; exit 1; }; done
+	@echo "systemd-test-broken: failed on the broken unit, as it must"
 
 clean:
 	rm -rf $(BIN)

@@ -133,8 +133,23 @@ func TestUnitSettings(t *testing.T) {
 					t.Errorf("[Unit] %s lacks network-online.target", k)
 				}
 			}
-			for _, k := range []string{"StartLimitIntervalSec", "StartLimitBurst"} {
-				u.one(t, "Unit", k)
+			// A Pi 4 has no real-time clock (SPEC §9).
+			if !slices.Contains(strings.Fields(strings.Join(u["Unit"]["After"], " ")), "time-sync.target") {
+				t.Errorf("[Unit] After=%q lacks time-sync.target", u["Unit"]["After"])
+			}
+			// Operator restarts never exhaust the start limit; a crash loop
+			// still stops (SPEC §9): six restarts after the first start fit,
+			// and a loop restarting every RestartSec reaches the burst within
+			// the interval.
+			burst, err := strconv.Atoi(u.one(t, "Unit", "StartLimitBurst"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			interval := parseSeconds(t, u.one(t, "Unit", "StartLimitIntervalSec"))
+			restart := parseSeconds(t, u.one(t, "Service", "RestartSec"))
+			if burst < 7 || (burst-1)*restart >= interval {
+				t.Errorf("StartLimitBurst=%d in %ds with RestartSec=%ds: want at least 7 starts, and (burst-1) x RestartSec under the interval",
+					burst, interval, restart)
 			}
 			if got := u.one(t, "Install", "WantedBy"); got != "multi-user.target" {
 				t.Errorf("WantedBy=%q", got)
@@ -153,6 +168,24 @@ func TestUnitSettings(t *testing.T) {
 	if n, err := strconv.Atoi(wd); err != nil || n < 120 || n > 300 {
 		t.Errorf("worker: WatchdogSec=%q, want 120s to 300s", wd)
 	}
+}
+
+// parseSeconds reads a systemd time span of the forms these units use: 30,
+// 30s, 10min.
+func parseSeconds(t *testing.T, v string) int {
+	t.Helper()
+	mult := 1
+	switch {
+	case strings.HasSuffix(v, "min"):
+		v, mult = strings.TrimSuffix(v, "min"), 60
+	case strings.HasSuffix(v, "s"):
+		v = strings.TrimSuffix(v, "s")
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		t.Fatalf("time span %q: %v", v, err)
+	}
+	return n * mult
 }
 
 // TestUnitHardeningCommented: every [Service] setting follows a comment
@@ -411,10 +444,14 @@ func TestInstallIntoRoot(t *testing.T) {
 	if calls := e.systemctlCalls(t); len(calls) > 0 {
 		t.Errorf("install --root without --enable ran systemctl: %q", calls)
 	}
-	for _, s := range []string{"Next steps:", "BOT_TOKEN SPREADSHEET_ID PRODUCTS", "google_sheets_credentials.json", "systemctl enable --now"} {
+	for _, s := range []string{"Next steps", "BOT_TOKEN SPREADSHEET_ID PRODUCTS", "google_sheets_credentials.json",
+		"alex12060-syncworker --log-file - --init-sheets", "alex12060-syncworker --log-file - --once", "systemctl enable --now"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
+	}
+	if strings.Contains(out, "reference_data.db") || strings.Contains(out, "Upgrade") || strings.Contains(out, "Python") {
+		t.Errorf("a fresh install speaks of a database to copy, an upgrade or Python:\n%s", out)
 	}
 
 	uid, gid := ids(t, root, "alex12060")
@@ -483,6 +520,12 @@ func TestInstallIntoRoot(t *testing.T) {
 	if strings.Contains(out, "Fill in") || strings.Contains(out, "Install the service-account key") {
 		t.Errorf("next steps ask for what is done already:\n%s", out)
 	}
+	// An upgrade: the database holds rows not pushed yet, so nothing may
+	// suggest copying one over it, or preparing the spreadsheet again.
+	if !strings.Contains(out, "Upgrade: the database, env file and key were kept") || !strings.Contains(out, "systemctl restart") ||
+		strings.Contains(out, "reference_data.db") || strings.Contains(out, "--init-sheets") || strings.Contains(out, "enable --now") {
+		t.Errorf("upgrade's next steps:\n%s", out)
+	}
 	if got := readFile(t, p("usr/local/bin/alex12060-syncworker")); !strings.Contains(got, "v2") {
 		t.Errorf("upgrade did not replace the worker: %q", got)
 	}
@@ -531,7 +574,11 @@ func TestUninstallRollsBack(t *testing.T) {
 	if err := os.WriteFile(p("etc/systemd/system/alex12060-bot.service"), []byte(python), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e.run(t, 0, "deploy/install.sh", "--root", root, "--bin-dir", e.bins, "--enable")
+	out := e.run(t, 0, "deploy/install.sh", "--root", root, "--bin-dir", e.bins, "--enable")
+	if !strings.Contains(out, "The Python deployment's units were here") || !strings.Contains(out, "migrate-from-python.sh import") ||
+		strings.Contains(out, "reference_data.db") || strings.Contains(out, "--init-sheets") {
+		t.Errorf("next steps with the Python deployment present:\n%s", out)
+	}
 	if got := readFile(t, p("var/backups/alex12060/alex12060-bot.service")); got != python {
 		t.Fatalf("backup of the Python unit: %q", got)
 	}
@@ -548,7 +595,7 @@ func TestUninstallRollsBack(t *testing.T) {
 	}
 	e.systemctlCalls(t)
 
-	out := e.run(t, 0, "deploy/uninstall.sh", "--root", root)
+	out = e.run(t, 0, "deploy/uninstall.sh", "--root", root)
 	wantCalls := []string{"--root=" + root + " disable " + strings.Join(units, " ")}
 	if calls := e.systemctlCalls(t); !slices.Equal(calls, wantCalls) {
 		t.Errorf("systemctl calls %q, want %q", calls, wantCalls)
@@ -623,6 +670,36 @@ func TestEnvExampleDocumentsSpecVariables(t *testing.T) {
 	for _, v := range []string{"SHEETS_ENDPOINT", "TELEGRAM_API_ENDPOINT"} {
 		if _, ok := set[v]; ok {
 			t.Errorf("%s is set in the example", v)
+		}
+	}
+}
+
+// --- documents ------------------------------------------------------------------
+
+// cronLine is the health-check line deploy/README.md documents for
+// /etc/cron.d.
+var cronLine = regexp.MustCompile("([-*/0-9,]+ ){5}root [^`\n]+")
+
+// TestDocsOperations: what the operator's documents must say (SPEC §9).
+func TestDocsOperations(t *testing.T) {
+	guide := readFile(t, "README.md")
+	// cron's PATH is /usr/bin:/bin: every command of a cron line by its
+	// full path.
+	lines := cronLine.FindAllString(guide, -1)
+	if len(lines) == 0 {
+		t.Error("deploy/README.md documents no /etc/cron.d line")
+	}
+	for _, l := range lines {
+		command := strings.Join(strings.Fields(l)[6:], " ")
+		for _, cmd := range regexp.MustCompile(`(?:^|\|\||&&|;)\s*(\S+)`).FindAllStringSubmatch(command, -1) {
+			if !strings.HasPrefix(cmd[1], "/") {
+				t.Errorf("cron line %q runs %q without its full path", l, cmd[1])
+			}
+		}
+	}
+	for _, s := range []string{"cgroup_enable=memory", "systemd-time-wait-sync", "time-sync.target"} {
+		if !strings.Contains(guide, s) {
+			t.Errorf("deploy/README.md does not mention %s", s)
 		}
 	}
 }

@@ -33,6 +33,10 @@ Installed paths:
   /usr/local/share/doc/alex12060/ (README.md, alex12060.env.example)
 Unit files it replaces that it did not install (the Python deployment's)
 are kept in /var/backups/alex12060/ and restored by deploy/uninstall.sh.
+It enables systemd-time-wait-sync.service when an NTP client is enabled
+(the units start after time-sync.target). Its next steps follow what it
+found: a fresh install, an upgrade (a database exists), or the Python
+deployment's units. The procedure: deploy/README.md, "Install".
 EOF
 }
 
@@ -100,6 +104,24 @@ fi
 
 echo "Installing into ${root:-/}"
 
+# What this install finds decides its next steps: a database means an
+# upgrade (never replace it: it holds rows not pushed yet); unit files of
+# these names that this script did not write, now or before, mean the Python
+# deployment is here; otherwise it is a fresh install.
+db="$root/var/lib/alex12060/data/reference_data.db"
+backup_dir="$root/var/backups/alex12060"
+found=fresh
+if [ -e "$db" ]; then
+	found=upgrade
+else
+	for u in "${units[@]}"; do
+		f="$root/etc/systemd/system/$u"
+		if [ -e "$backup_dir/$u" ] || { [ -f "$f" ] && ! grep -q "Installed by deploy/install.sh" "$f"; }; then
+			found=python
+		fi
+	done
+fi
+
 # --- the user ----------------------------------------------------------------
 mkdir -p "$root/etc"
 if command -v systemd-sysusers >/dev/null; then
@@ -163,7 +185,6 @@ place "$here/README.md" "$root/usr/local/share/doc/alex12060/README.md" 0644
 place "$here/alex12060.env.example" "$root/usr/local/share/doc/alex12060/alex12060.env.example" 0644
 
 # --- units --------------------------------------------------------------------
-backup_dir="$root/var/backups/alex12060"
 for u in "${units[@]}"; do
 	dest="$root/etc/systemd/system/$u"
 	# A unit of the same name that this script did not write is the Python
@@ -214,6 +235,53 @@ done
 key=$(sed -n 's/^[[:space:]]*GOOGLE_SA_JSON=["'\'']\{0,1\}\([^"'\'']*\).*/\1/p' "$env_file" | tail -n 1)
 key=${key:-/var/lib/alex12060/google_sheets_credentials.json}
 
+# --- the clock -------------------------------------------------------------------
+# A Pi 4 has no real-time clock. The units start After=time-sync.target, which
+# waits for NTP only where systemd-time-wait-sync.service is enabled (Debian
+# and Raspberry Pi OS ship it disabled). It is enabled here when an NTP client
+# is enabled too: without one it would wait forever. uninstall.sh disables it
+# again if this script enabled it (the marker says so).
+sc() {
+	if $live; then systemctl "$@"; else systemctl --root="$root" "$@"; fi
+}
+wait_sync=systemd-time-wait-sync.service
+wait_marker="$backup_dir/enabled-$wait_sync"
+if [ -f "$root/lib/systemd/system/$wait_sync" ] || [ -f "$root/usr/lib/systemd/system/$wait_sync" ]; then
+	ntp=""
+	for u in systemd-timesyncd.service chrony.service ntpsec.service ntp.service openntpd.service; do
+		if [ "$(sc is-enabled "$u" 2>/dev/null)" = enabled ]; then
+			ntp=$u
+			break
+		fi
+	done
+	if [ "$(sc is-enabled "$wait_sync" 2>/dev/null)" = enabled ]; then
+		note "$wait_sync is enabled: the units wait for the clock at boot"
+	elif [ -n "$ntp" ]; then
+		sc enable --quiet "$wait_sync"
+		mkdir -p "$backup_dir"
+		chmod 0700 "$backup_dir"
+		echo "enabled by deploy/install.sh; deploy/uninstall.sh disables it" >"$wait_marker"
+		note "enabled $wait_sync: at boot the units wait until $ntp has set the clock"
+	else
+		note "no NTP client enabled: the units will not wait for the clock at boot (deploy/README.md, \"The clock\")"
+	fi
+fi
+
+# On Raspberry Pi OS the kernel leaves the memory cgroup off unless
+# cgroup_enable=memory is on its command line; the worker's MemoryMax= is
+# then silently not enforced.
+if $live; then
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		grep -qw memory /sys/fs/cgroup/cgroup.controllers || mem_off=true
+	elif [ -r /proc/cgroups ] && awk '$1 == "memory" && $4 == "0" { found = 1 } END { exit !found }' /proc/cgroups; then
+		mem_off=true
+	fi
+	if [ "${mem_off:-false}" = true ]; then
+		echo "install.sh: warning: the kernel's memory cgroup is off, so MemoryMax=256M is not enforced;" >&2
+		echo "  on Raspberry Pi OS add cgroup_enable=memory to /boot/firmware/cmdline.txt and reboot (deploy/README.md)" >&2
+	fi
+fi
+
 # --- systemd -------------------------------------------------------------------
 if $live; then
 	systemctl daemon-reload || echo "install.sh: systemctl daemon-reload failed (is systemd running?)" >&2
@@ -231,28 +299,46 @@ if $start; then
 	note "(re)started ${units[*]}"
 fi
 
-cat <<EOF
-
-Next steps:
-EOF
-step=1
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "  $step. Fill in ${missing[*]} in /etc/alex12060/alex12060.env"
-	step=$((step + 1))
-fi
-if [ ! -e "$root$key" ]; then
-	echo "  $step. Install the service-account key:"
-	echo "       install -m 0640 -o root -g $user KEY.json $key"
-	step=$((step + 1))
-fi
-cat <<EOF
-  $step. Replacing the Python deployment? Stop it first, then copy its database:
-       systemctl stop alex12060-bot alex12060-sync-worker
-       install -D -m 0600 -o $user -g $user OLD/data/reference_data.db /var/lib/alex12060/data/reference_data.db
-  $((step + 1)). Try one sync cycle as the service user:
-       systemd-run --pipe --wait -p User=$user -p EnvironmentFile=/etc/alex12060/alex12060.env \\
-         -p WorkingDirectory=/var/lib/alex12060 /usr/local/bin/alex12060-syncworker --once --log-file -
-  $((step + 2)). Start both at boot and now:  systemctl enable --now ${units[*]}
-     After an upgrade:  systemctl restart ${units[*]}
-  $((step + 3)). Check:  alex12060-check-sync-health; journalctl -u alex12060-sync-worker -f
-EOF
+# --- next steps, for what this install found ---------------------------------------
+run_as="systemd-run --pipe --wait --collect -p User=$user -p EnvironmentFile=/etc/alex12060/alex12060.env \\
+         -p WorkingDirectory=/var/lib/alex12060 /usr/local/bin/alex12060-syncworker --log-file -"
+health=/usr/local/bin/alex12060-check-sync-health
+echo
+case "$found" in
+upgrade)
+	echo "Upgrade: the database, env file and key were kept as they are."
+	if $start; then
+		echo "Next: check with  $health"
+	else
+		echo "Next steps:"
+		echo "  1. Run the new binaries:  systemctl restart ${units[*]}"
+		echo "     (or run install.sh again with --start)"
+		echo "  2. Check:  $health"
+	fi
+	;;
+python)
+	echo "The Python deployment's units were here: they are kept in /var/backups/alex12060/"
+	echo "(deploy/uninstall.sh puts them back). Its .env, key and database are converted"
+	echo "and copied by deploy/migrate-from-python.sh (docs/MIGRATING.md). Next steps:"
+	echo "  1. Stop what still runs under these names:  systemctl stop ${units[*]}"
+	echo "  2. deploy/migrate-from-python.sh import; then trial, start, verify"
+	;;
+*)
+	echo "Next steps (deploy/README.md, \"Install\"):"
+	step=1
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "  $step. Fill in ${missing[*]} in /etc/alex12060/alex12060.env"
+		step=$((step + 1))
+	fi
+	if [ ! -e "$root$key" ]; then
+		echo "  $step. Install the service-account key:"
+		echo "       install -m 0640 -o root -g $user KEY.json $key"
+		step=$((step + 1))
+	fi
+	echo "  $step. Prepare the spreadsheet, then try one cycle, as the service user:"
+	echo "       $run_as --init-sheets"
+	echo "       $run_as --once"
+	echo "  $((step + 1)). Start both, now and at boot:  systemctl enable --now ${units[*]}"
+	echo "  $((step + 2)). Check:  $health"
+	;;
+esac

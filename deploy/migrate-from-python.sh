@@ -103,7 +103,9 @@ db_dest=$state/data/reference_data.db
 worker=/usr/local/bin/alex12060-syncworker
 health=/usr/local/bin/alex12060-check-sync-health
 backups=/var/backups/alex12060-python
-env_marker="# Converted by deploy/migrate-from-python.sh"
+# The first line of a converted env file (syncworker --convert-env; this
+# script wrote it itself before), which import may write again.
+env_marker="# Converted by (syncworker --convert-env|deploy/migrate-from-python.sh)"
 
 # R PATH: PATH on the target (under --root).
 R() { printf '%s%s' "$root" "$1"; }
@@ -197,76 +199,48 @@ own() {
 
 # --- the Python .env ------------------------------------------------------------
 
-# parse_dotenv FILE: KEY=VALUE lines as python-dotenv reads them (the usual
-# subset: comments, blank lines, "export ", quoted values, and unquoted values
-# with a " #" comment after them).
-parse_dotenv() {
-	local line n=0 key rest val i c closed
-	while IFS= read -r line || [ -n "$line" ]; do
-		n=$((n + 1))
-		line=${line%$'\r'}
-		line=${line#"${line%%[![:space:]]*}"}
-		case "$line" in '' | '#'*) continue ;; esac
-		if [[ $line =~ ^export[[:space:]]+(.*)$ ]]; then
-			line=${BASH_REMATCH[1]}
-		fi
-		if ! [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=[[:space:]]*(.*)$ ]]; then
-			echo "  .env line $n is not KEY=value: ignored (as python-dotenv ignores it)" >&2
-			continue
-		fi
-		key=${BASH_REMATCH[1]} rest=${BASH_REMATCH[2]}
-		case "$rest" in
-		\'*)
-			rest=${rest:1}
-			[[ $rest == *\'* ]] || die ".env line $n: the quote after $key= does not close on that line; make it one line"
-			val=${rest%%\'*}
-			;;
-		\"*)
-			val="" i=1 closed=false
-			while [ "$i" -lt ${#rest} ]; do
-				c=${rest:i:1}
-				if [ "$c" = "\\" ] && [ $((i + 1)) -lt ${#rest} ]; then
-					case "${rest:i+1:1}" in
-					'"' | "\\") val+=${rest:i+1:1} ;;
-					*) val+="\\${rest:i+1:1}" ;;
-					esac
-					i=$((i + 2))
-					continue
-				fi
-				if [ "$c" = '"' ]; then
-					closed=true
-					break
-				fi
-				val+=$c
-				i=$((i + 1))
-			done
-			$closed || die ".env line $n: the quote after $key= does not close on that line; make it one line"
-			;;
-		*)
-			val=${rest%%[[:space:]]#*}
-			val=${val%"${val##*[![:space:]]}"}
-			;;
+# convert: the Python .env through the new worker's --convert-env, which reads
+# it with the parser the binaries use for a .env and knows what must change
+# for the new units (SPEC §10). Sets converter, key_src, env_show (KEY=value,
+# the token masked) and env_notes; dies, naming the variable, on a value the
+# binaries would refuse.
+convert() {
+	local dotenv="$from_dir/.env" kv line
+	[ -f "$dotenv" ] || die "no .env in $from_dir (use --from DIR)"
+	converter=$(pick alex12060-syncworker syncworker)
+	kv=$("$converter" --convert-env "$dotenv" --format=kv 2>&1) || die "$kv"
+	env_show=() env_notes=() key_src=""
+	while IFS= read -r line; do
+		case "$line" in
+		key_file=*) key_src=${line#key_file=} ;;
+		var=*) env_show+=("${line#var=}") ;;
+		note=*) env_notes+=("${line#note=}") ;;
 		esac
-		printf '%s=%s\n' "$key" "$val"
-	done <"$1"
+	done <<<"$kv"
+	# A relative GOOGLE_SA_JSON was resolved from the .env's directory; an
+	# absolute one is, under --root, inside the tree.
+	case "$key_src" in
+	"$from_dir"/*) ;;
+	*) key_src=$(R "$key_src") ;;
+	esac
 }
 
-# quote VALUE: VALUE for a systemd EnvironmentFile (and for load_env below).
-quote() {
-	local v=$1
-	if [[ $v != *\'* ]]; then
-		printf "'%s'" "$v"
-		return
-	fi
-	v=${v//\\/\\\\}
-	v=${v//\"/\\\"}
-	v=${v//\$/\\\$}
-	v=${v//\`/\\\`}
-	printf '"%s"' "$v"
+# write_env FILE: the converted environment in systemd's EnvironmentFile format.
+write_env() { "$converter" --convert-env "$from_dir/.env" >"$1"; }
+
+show_env() {
+	local v
+	for v in "${env_show[@]}"; do
+		note "$v"
+	done
+	for v in "${env_notes[@]}"; do
+		note "note: $v"
+	done
 }
 
-# load_env FILE: the KEY=VALUE assignments of an env file this script wrote
-# (or install.sh's example), unquoted, into the array env_vars.
+# load_env FILE: the KEY=VALUE assignments of an env file in the format
+# write_env writes (or install.sh's example), unquoted, into the array
+# env_vars: for running the worker outside systemd (check, and --root).
 load_env() {
 	local line key v
 	env_vars=()
@@ -286,105 +260,6 @@ load_env() {
 		esac
 		env_vars+=("$key=$v")
 	done <"$1"
-}
-
-# convert: reads the Python .env into env_keys/env_vals (last assignment
-# wins, first position kept), resolves its key file, and rewrites what must
-# change for the new units. Sets key_src.
-convert() {
-	local dotenv="$from_dir/.env" line k v i found
-	[ -f "$dotenv" ] || die "no .env in $from_dir (use --from DIR)"
-	env_keys=() env_vals=() env_notes=()
-	while IFS= read -r line; do
-		k=${line%%=*} v=${line#*=} found=false
-		for i in "${!env_keys[@]}"; do
-			if [ "${env_keys[$i]}" = "$k" ]; then
-				env_vals[i]=$v
-				found=true
-			fi
-		done
-		if ! $found; then
-			env_keys+=("$k")
-			env_vals+=("$v")
-		fi
-	done < <(parse_dotenv "$dotenv")
-
-	local sa="google_sheets_credentials.json" have_sa=false
-	for i in "${!env_keys[@]}"; do
-		k=${env_keys[$i]} v=${env_vals[$i]}
-		case "$k" in
-		GOOGLE_SA_JSON)
-			have_sa=true
-			[ -z "$v" ] || sa=$v
-			env_vals[i]=$key_dest
-			;;
-		USE_FIXED_UTC_MINUS_5)
-			# The Python version took exactly "true" (any case) as true and
-			# anything else as false; the port would refuse e.g. "yes".
-			if [ "${v,,}" = true ]; then env_vals[i]=true; else env_vals[i]=false; fi
-			if [ "${v,,}" != true ] && [ "${v,,}" != false ]; then
-				env_notes+=("USE_FIXED_UTC_MINUS_5=$v meant false to the Python version: written as false")
-			fi
-			;;
-		PAYOUT_RATE) env_notes+=("PAYOUT_RATE is kept but no longer used (the binaries log one INFO line about it)") ;;
-		COMMISSION_RATE)
-			# v2.1.0 computed net sales as 80% of total sales whatever this
-			# said; the port computes total x (1 - COMMISSION_RATE).
-			if [ -n "$v" ] && ! awk -v v="$v" 'BEGIN { exit !(v + 0 == 0.2) }'; then
-				env_notes+=("COMMISSION_RATE=$v: the Python version took net sales as 80% of total sales whatever this said; the new bot takes 1 - COMMISSION_RATE, so pay changes unless it is 0.20")
-			fi
-			;;
-		BOT_TOKEN | SPREADSHEET_ID | SHEET_NAME | PRODUCTS) ;;
-		*) env_notes+=("$k is kept but not used by the new binaries") ;;
-		esac
-	done
-	if ! $have_sa; then
-		env_keys+=(GOOGLE_SA_JSON)
-		env_vals+=("$key_dest")
-	fi
-	for k in BOT_TOKEN SPREADSHEET_ID PRODUCTS; do
-		found=false
-		for i in "${!env_keys[@]}"; do
-			if [ "${env_keys[$i]}" = "$k" ] && [ -n "${env_vals[$i]//[[:space:]]/}" ]; then
-				found=true
-			fi
-		done
-		$found || die "$dotenv has no $k: the new binaries need it"
-	done
-	# The Python processes resolved a relative path from their working
-	# directory.
-	case "$sa" in
-	/*) key_src=$(R "$sa") ;;
-	*) key_src="$from_dir/$sa" ;;
-	esac
-}
-
-# write_env FILE: the converted environment in systemd's EnvironmentFile format.
-write_env() {
-	local i
-	{
-		echo "$env_marker from ${from_dir#"$root"}/.env"
-		echo "# on $(date '+%Y-%m-%d %H:%M'). Every variable is documented in"
-		echo "# /usr/local/share/doc/alex12060/alex12060.env.example (SPEC §7)."
-		echo "# systemd EnvironmentFile= format: one KEY='value' per line."
-		for i in "${!env_keys[@]}"; do
-			echo "${env_keys[$i]}=$(quote "${env_vals[$i]}")"
-		done
-	} >"$1"
-}
-
-show_env() {
-	local i v
-	for i in "${!env_keys[@]}"; do
-		v=${env_vals[$i]}
-		if [ "${env_keys[$i]}" = BOT_TOKEN ]; then
-			v="${v:0:4}… (${#v} characters, masked)"
-		fi
-		note "${env_keys[$i]}=$v"
-	done
-	for v in "${env_notes[@]}"; do
-		note "note: $v"
-	done
 }
 
 # --- running the worker -------------------------------------------------------------
@@ -419,27 +294,35 @@ worker_as_service() {
 	(cd "$(R "$state")" && env "${vars[@]}" "$(R "$worker")" "$@")
 }
 
-# review LOG: what the operator must look at in a cycle's output. Fails when
-# rows were rejected or tabs skipped.
+# review LOG KV: what the operator must look at after a cycle: its Stats
+# line (for people), and from KV (syncworker --status --format=kv) whether
+# rows are rejected, tabs skipped or appends held; fails when any is.
 review() {
-	local log=$1 stats rejected skipped
+	local log=$1 kv=$2 stats rejected skipped held
 	stats=$(grep -o 'Stats: [^"]*' "$log" | tail -n 1 || true)
-	[ -n "$stats" ] || die "no Stats line in the worker's output"
-	rejected=$(sed -n 's/.* rejected=\([0-9]*\).*/\1/p' <<<"$stats")
-	skipped=$(sed -n 's/.* skipped_tabs=\([0-9]*\).*/\1/p' <<<"$stats")
+	grep -q '^format=1$' <<<"$kv" || die "cannot read the worker's status: $kv"
+	rejected=$(sed -n 's/^rejected_rows=//p' <<<"$kv")
+	skipped=$(sed -n 's/^skipped_tabs=//p' <<<"$kv")
+	held=$(sed -n 's/^held_tabs=//p' <<<"$kv")
 	echo
-	note "$stats"
+	[ -z "$stats" ] || note "$stats"
 	if grep -q "Found the Python version's database" "$log"; then
 		note "the Python tables were kept as legacy_v2_*; a copy of the file as it was:"
 		note "  $(grep -o 'backup=[^ ]*' "$log" | head -n 1)"
 	fi
-	if [ "${rejected:-1}" != 0 ] || [ "${skipped:-1}" != 0 ]; then
+	if [ "${rejected:-1}" != 0 ] || [ -n "$skipped" ] || [ -n "$held" ]; then
 		echo
-		echo "  Rows rejected: ${rejected:-?}; tabs skipped: ${skipped:-?}. The lines that say why:"
-		grep -E 'Rejected sheet row|level=ERROR' "$log" | sed 's/^/    /' || true
+		echo "  Rows rejected: ${rejected:-?}; tabs skipped: ${skipped:-none}; appends held: ${held:-none}. The lines that say why:"
+		grep -E 'Rejected sheet row|level=ERROR|level=WARN' "$log" | sed 's/^/    /' || true
 		return 1
 	fi
 	note "nothing rejected, no tab skipped"
+}
+
+# status_kv: syncworker --status --format=kv on the installed database, as
+# the units run it.
+status_kv() {
+	worker_as_service --status --format=kv --db-path "$(R "$db_dest")" 2>/dev/null || true
 }
 
 # --- steps ----------------------------------------------------------------------
@@ -503,15 +386,16 @@ do_check() {
 	local scratch e vars=() rc=0
 	scratch=$(mktemp -d)
 	temps+=("$scratch")
-	for i in "${!env_keys[@]}"; do
-		e="${env_keys[$i]}=${env_vals[$i]}"
+	write_env "$scratch/env"
+	load_env "$scratch/env"
+	for e in "${env_vars[@]}"; do
 		case "$e" in GOOGLE_SA_JSON=*) e="GOOGLE_SA_JSON=$key_src" ;; esac
 		vars+=("$e")
 	done
 	(cd "$scratch" && env "${vars[@]}" "$w" --once --db-path "$scratch/check.db" --log-file - 2>&1) |
 		tee "$scratch/check.log" || rc=$?
 	[ "$rc" -eq 0 ] || die "the preflight pull failed (exit $rc): see the lines above"
-	if ! review "$scratch/check.log"; then
+	if ! review "$scratch/check.log" "$("$w" --status --format=kv --db-path "$scratch/check.db" 2>/dev/null)"; then
 		echo
 		echo "Fix those cells in the spreadsheet (the Python version keeps running meanwhile) and run check again."
 		exit 1
@@ -587,7 +471,7 @@ do_import() {
 	local dest tmp example v
 	dest=$(R "$env_file")
 	example=$(R /usr/local/share/doc/alex12060/alex12060.env.example)
-	if [ -f "$dest" ] && ! cmp -s "$dest" "$example" && ! grep -q "^$env_marker" "$dest"; then
+	if [ -f "$dest" ] && ! cmp -s "$dest" "$example" && ! grep -Eq "^$env_marker" "$dest"; then
 		note "kept $env_file: edited by hand since install (compare it with the list above)"
 		show_env
 	else
@@ -649,7 +533,7 @@ do_trial() {
 	worker_as_service --once --log-file - 2>&1 | tee "$log" || rc=$?
 	$dry && return 0
 	[ "$rc" -eq 0 ] || die "the sync cycle failed (exit $rc): fix what the lines above say and run trial again, or run rollback"
-	if ! review "$log"; then
+	if ! review "$log" "$(status_kv)"; then
 		echo
 		echo "Fix those cells in the spreadsheet and run trial again; or start anyway; or rollback."
 		exit 1
@@ -679,9 +563,7 @@ do_verify() {
 
 # pending: rows the new bot saved that the spreadsheet does not have yet.
 pending() {
-	local out
-	out=$(worker_as_service --status --db-path "$(R "$db_dest")" 2>&1 || true)
-	sed -n 's/^Pending rows: \([0-9]*\).*/\1/p' <<<"$out" | head -n 1
+	status_kv | sed -n 's/^pending_rows=//p' | head -n 1
 }
 
 do_rollback() {

@@ -75,6 +75,18 @@ remove() {
 }
 
 backup_dir="$root/var/backups/alex12060"
+# install.sh enabled systemd-time-wait-sync (the clock at boot) only where it
+# left this marker; anything else enabled it for its own reasons.
+wait_sync=systemd-time-wait-sync.service
+if [ -f "$backup_dir/enabled-$wait_sync" ]; then
+	if $live; then
+		systemctl disable --quiet "$wait_sync" || true
+	else
+		systemctl --root="$root" disable --quiet "$wait_sync" || true
+	fi
+	rm -f "$backup_dir/enabled-$wait_sync"
+	note "disabled $wait_sync, which install.sh had enabled"
+fi
 restored=()
 for u in "${units[@]}"; do
 	dest="$root/etc/systemd/system/$u"

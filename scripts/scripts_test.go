@@ -24,33 +24,88 @@ func TestMain(m *testing.M) { testutil.MainWithBuild(m, &binDir, "../cmd/syncwor
 // runs for okEnded, then one failed run when failedToo.
 func makeDB(t *testing.T, path string, failedToo bool, okEnded ...time.Time) {
 	t.Helper()
+	withDB(t, path, func(ctx context.Context, db *store.DB) {
+		cycle := 0
+		finish := func(ended time.Time, ok bool) {
+			cycle++
+			id, err := db.StartRun(ctx, cycle, ended.Add(-2*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := store.Run{ID: id, Cycle: cycle, Ended: ended, OK: ok, Pulled: 3}
+			if !ok {
+				run.Err = "pull: values.batchGet: 503"
+			}
+			if err := db.FinishRun(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, e := range okEnded {
+			finish(e, true)
+		}
+		if failedToo {
+			finish(time.Now().Add(-time.Minute), false)
+		}
+	})
+}
+
+func withDB(t *testing.T, path string, fn func(context.Context, *store.DB)) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cycle := 0
-	finish := func(ended time.Time, ok bool) {
-		cycle++
-		id, err := db.StartRun(ctx, cycle, ended.Add(-2*time.Second))
+	fn(ctx, db)
+}
+
+// addPending leaves a row pending since age ago, as a bot's shift the
+// worker could not push. The row's changed_at is moved back in the store's
+// own time format, whatever it is (RFC 3339 with some digits of fraction).
+func addPending(t *testing.T, path string, age time.Duration) {
+	t.Helper()
+	withDB(t, path, func(ctx context.Context, db *store.DB) {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			err := tx.PutRow(ctx, store.EmployeeSettings, store.Row{Pending: true,
+				Values: store.Values{"employee_id": "7", "hourly_wage": "15.00", "sales_commission": "8.00"}})
+			if err != nil {
+				return err
+			}
+			var at string
+			if err := tx.QueryRow(ctx, "SELECT changed_at FROM employee_settings WHERE pending = 1").Scan(&at); err != nil {
+				return err
+			}
+			when, err := time.Parse(time.RFC3339Nano, at)
+			if err != nil {
+				return err
+			}
+			layout := "2006-01-02T15:04:05Z07:00"
+			if i, j := strings.Index(at, "."), strings.Index(at, "Z"); i > 0 && j > i {
+				layout = "2006-01-02T15:04:05." + strings.Repeat("0", j-i-1) + "Z07:00"
+			}
+			_, err = tx.Exec(ctx, "UPDATE employee_settings SET changed_at = ? WHERE pending = 1", when.Add(-age).UTC().Format(layout))
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		run := store.Run{ID: id, Cycle: cycle, Ended: ended, OK: ok, Pulled: 3}
-		if !ok {
-			run.Err = "pull: values.batchGet: 503"
-		}
-		if err := db.FinishRun(ctx, run); err != nil {
+	})
+}
+
+// addProblem opens a problem of kind (store.ProblemSkippedTab,
+// store.ProblemHeldAppends) for tab, as a cycle records it.
+func addProblem(t *testing.T, path, kind, tab string) {
+	t.Helper()
+	withDB(t, path, func(ctx context.Context, db *store.DB) {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			_, _, err := tx.SetProblems(ctx, kind, tab, []store.Problem{{Message: "made by the test"}}, time.Now())
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	for _, e := range okEnded {
-		finish(e, true)
-	}
-	if failedToo {
-		finish(time.Now().Add(-time.Minute), false)
-	}
+	})
 }
 
 // check runs check_sync_health.sh with a stub systemctl that reports the
@@ -120,6 +175,25 @@ func TestCheckSyncHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing", "reference_data.db")
+	db := func(name string, setup func(path string)) string {
+		path := filepath.Join(dir, name, "reference_data.db")
+		makeDB(t, path, false, now.Add(-20*time.Minute), now.Add(-2*time.Minute))
+		setup(path)
+		return path
+	}
+	skipped := db("skipped", func(p string) { addProblem(t, p, store.ProblemSkippedTab, "Shifts") })
+	held := db("held", func(p string) {
+		addProblem(t, p, store.ProblemHeldAppends, "ActiveBonuses")
+		addProblem(t, p, store.ProblemHeldAppends, "Ranks")
+	})
+	pendingNew := db("pending-new", func(p string) { addPending(t, p, time.Minute) })
+	pendingHour := db("pending-hour", func(p string) { addPending(t, p, time.Hour+5*time.Minute) })
+	pendingDays := db("pending-days", func(p string) { addPending(t, p, 49*time.Hour) })
+	// A worker whose status format this check does not know.
+	future := filepath.Join(dir, "syncworker-format-2")
+	if err := os.WriteFile(future, []byte("#!/bin/sh\necho format=2\necho state=ok\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tc := range []struct {
 		name string
@@ -130,11 +204,18 @@ func TestCheckSyncHealth(t *testing.T) {
 	}{
 		{"healthy", check{db: healthy}, 0,
 			[]string{"OK: ", "alex12060-bot.service", "alex12060-sync-worker.service", "active", "ago", "0 pending rows"}},
-		{"stale", check{db: stale}, 1, []string{"WARNING: ", "last successful sync 20m", "ago, over 900s (3 x the 300s interval)",
+		{"stale", check{db: stale}, 2, []string{"CRITICAL: ", "last successful sync 20m", "ago, over 900s (3 x the 300s interval)",
 			"last cycle failed: pull: values.batchGet: 503"}},
 		{"stale within a longer interval", check{db: stale, env: []string{"INTERVAL=600"}}, 0, []string{"OK: "}},
-		{"interval flag wins", check{db: stale, env: []string{"INTERVAL=600"}, args: []string{"--interval", "300"}}, 1,
-			[]string{"WARNING: ", "over 900s"}},
+		{"interval flag wins", check{db: stale, env: []string{"INTERVAL=600"}, args: []string{"--interval", "300"}}, 2,
+			[]string{"CRITICAL: ", "over 900s"}},
+		{"skipped tab", check{db: skipped}, 1, []string{"WARNING: ", "tab Shifts skipped"}},
+		{"appends held", check{db: held}, 1, []string{"WARNING: ", "appends to tab ActiveBonuses, Ranks held", "--accept-empty"}},
+		{"row pending a minute", check{db: pendingNew}, 0, []string{"OK: ", "1 pending rows"}},
+		{"row pending an hour", check{db: pendingHour}, 1, []string{"WARNING: ", "1 rows pending, the oldest for 1h 5m", "over 900s"}},
+		{"row pending two days", check{db: pendingDays}, 2, []string{"CRITICAL: ", "the oldest for 2d 1h (over a day)"}},
+		{"status format unknown", check{db: healthy, env: []string{"SYNCWORKER_BIN=" + future}}, 2,
+			[]string{"CRITICAL: ", "cannot read the sync status", "format 2"}},
 		{"db-path flag", check{db: missing, args: []string{"--db-path", healthy}}, 0, []string{"OK: "}},
 		{"never synced, failures only", check{db: never}, 2, []string{"CRITICAL: ", "no sync has ever succeeded"}},
 		{"never synced, no runs", check{db: empty}, 2, []string{"CRITICAL: ", "no sync has ever succeeded"}},
@@ -149,6 +230,7 @@ func TestCheckSyncHealth(t *testing.T) {
 		{"syncworker missing", check{db: healthy, env: []string{"SYNCWORKER_BIN=" + filepath.Join(dir, "nope")}}, 2,
 			[]string{"CRITICAL: ", "not found or not executable"}},
 		{"bad interval", check{db: healthy, env: []string{"INTERVAL=5m"}}, 2, []string{"CRITICAL: ", "INTERVAL"}},
+		{"zero interval", check{db: healthy, env: []string{"INTERVAL=0"}}, 2, []string{"CRITICAL: ", "INTERVAL"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, first, out := tc.c.run(t)

@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	status := fs.Bool("status", false, "print the health and the last cycles; exit 0 if all is well, 1 if not")
 	format := fs.String("format", "text", `with --status: "text" for people, "kv" for scripts (one key=value a line)`)
 	acceptEmpty := fs.String("accept-empty", "", "accept that the admin emptied this tab: the next cycle deletes its local rows and appends pending ones")
+	convertEnv := fs.String("convert-env", "", "print `FILE`, the Python deployment's .env, as the units' EnvironmentFile and exit; with --format=kv, what the conversion found")
 	if done, err := cli.Parse(fs, args, stdout, version); done {
 		return err
 	}
@@ -72,6 +73,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 
 	if *status {
 		return printStatus(ctx, stdout, *dbPath, every, *format)
+	}
+	if *convertEnv != "" {
+		return convertEnvFile(stdout, *convertEnv, *format)
 	}
 
 	cfg, log, closeLog, err := cli.Start(getenv, config.Need{SpreadsheetID: true}, *logFile, stdout)
@@ -191,4 +195,19 @@ func printStatus(ctx context.Context, stdout io.Writer, dbPath string, every tim
 		return cli.Exit(1, fmt.Errorf("sync is not healthy: %s", strings.Join(h.Reasons, "; ")))
 	}
 	return nil
+}
+
+// convertEnvFile is --convert-env (SPEC §10): the Python deployment's .env,
+// read by the same parser the binaries use for a .env, written for systemd.
+// deploy/migrate-from-python.sh uses it instead of a parser of its own.
+func convertEnvFile(stdout io.Writer, path, format string) error {
+	c, err := config.ConvertDotEnv(path)
+	if err != nil {
+		return cli.Usage(fmt.Errorf("--convert-env: %w", err))
+	}
+	if format == "kv" {
+		c.WriteKV(stdout)
+		return nil
+	}
+	return c.WriteEnvFile(stdout, time.Now())
 }

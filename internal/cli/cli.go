@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -43,6 +45,7 @@ type RunFunc func(ctx context.Context, args []string, stdout io.Writer, getenv f
 // only place that calls os.Exit.
 func Main(name string, run RunFunc) {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	OnAbort(name, os.Stderr, os.Getenv("STATE_DIRECTORY"), os.Exit)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Getenv)
 	stop()
 	if err == nil {
@@ -57,6 +60,42 @@ func Main(name string, run RunFunc) {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 	}
 	os.Exit(code)
+}
+
+// AbortStacks is the file, in the unit's state directory, that holds the
+// goroutine stacks of the last process stopped with SIGABRT.
+const AbortStacks = "abort-stacks.txt"
+
+// OnAbort makes SIGABRT end the process with one line on stderr and exit
+// status 1. systemd's watchdog kills a hung unit with SIGABRT (the default
+// WatchdogSignal=), and Go's runtime answers that signal by printing every
+// goroutine's stack, some 250 lines of the worker's, into the journal, where
+// they bury the one fact the operator needs. WatchdogSignal=SIGKILL would
+// leave no line from the daemon at all, and GOTRACEBACK=none would also hide
+// a panic's trace, which is worth having. The stacks still help whoever
+// debugs the hang, so they go to stateDir/AbortStacks (systemd sets
+// STATE_DIRECTORY for units with StateDirectory=; the unit's UMask keeps the
+// file owner-only), replacing the previous one. A stopped process still gets
+// the signal: systemd sends SIGCONT after it.
+func OnAbort(name string, stderr io.Writer, stateDir string, exit func(int)) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGABRT)
+	go func() {
+		<-ch
+		where := ""
+		if dir, _, _ := strings.Cut(stateDir, ":"); dir != "" {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			path := filepath.Join(dir, AbortStacks)
+			if err := os.WriteFile(path, buf, 0o600); err != nil {
+				where = "; goroutine stacks not saved: " + err.Error()
+			} else {
+				where = "; goroutine stacks saved in " + path
+			}
+		}
+		fmt.Fprintf(stderr, "%s: SIGABRT: stopped by systemd's watchdog (no progress reported within WatchdogSec) or by hand; exiting%s\n", name, where)
+		exit(1)
+	}()
 }
 
 // Parse parses a command line with a --version flag of its own; done is
