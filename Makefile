@@ -6,7 +6,7 @@ BIN     := bin
 GO      ?= go
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build build-arm64 build-arm64-static dist-arm64 install test lint bench demo systemd-test systemd-test-tools systemd-test-bins systemd-test-broken clean
+.PHONY: all build build-arm64 build-arm64-static dist-arm64 install test lint bench bench-pi soak demo systemd-test systemd-test-tools systemd-test-bins systemd-test-broken clean
 
 all: build
 
@@ -50,6 +50,22 @@ install: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
+
+# The worker under a Raspberry Pi's CPU budget (docs/BENCHMARKS.md): the real
+# binary under CPU_QUOTA_PERCENT % of one core, as systemd's CPUQuota= applies
+# it (root; the cpu-quota tool of the shared folder unless CPU_QUOTA is set).
+CPU_QUOTA ?= $(abspath ../shared/tools/cpu-quota)
+CPU_QUOTA_PERCENT ?= 3
+bench-pi:
+	@test -x "$(CPU_QUOTA)" || { echo "bench-pi: no cpu-quota tool at $(CPU_QUOTA) (set CPU_QUOTA)"; exit 2; }
+	CPU_QUOTA=$(CPU_QUOTA) CPU_QUOTA_PERCENT=$(CPU_QUOTA_PERCENT) \
+		$(GO) test -run '^$$' -bench 'PiBudget' -benchtime 1x -timeout 60m ./cmd/syncworker/
+
+# A long soak of worker, bot and admin under Google's faults (make test runs a
+# short one): SOAK_CYCLES cycles, a new seed each run unless SOAK_SEED is set.
+SOAK_CYCLES ?= 2000
+soak:
+	SOAK_CYCLES=$(SOAK_CYCLES) $(GO) test -race -count=1 -run '^TestSoak$$' -timeout 60m ./internal/syncmgr/
 
 # The whole system offline: Sheets emulator, syncworker, bot, a scripted employee.
 demo: build

@@ -65,7 +65,7 @@ const (
 	// long, and writes are remembered this long to recognise late ones.
 	DefaultHold = 4 * time.Minute
 	// DefaultChunk bounds the work of one pull transaction (costInsert per
-	// new row, costMerge per merged one: 200 new rows or 50 merges), so the
+	// new row, costMerge per merged one: 200 new rows or 25 merges), so the
 	// bot never waits long for the write lock even on a throttled Pi core: a
 	// transaction holds it for the CPU time of its rows, stretched about
 	// thirty-fold by the unit's CPUQuota (docs/BENCHMARKS.md).

@@ -158,8 +158,12 @@ func (r *Runner) stalePending(ctx context.Context) string {
 
 // recordInterval tells the bot the interval this worker runs at.
 func (r *Runner) recordInterval(ctx context.Context) {
+	want := strconv.Itoa(int(r.Interval / time.Second))
+	if v, _, err := r.DB.State(ctx, store.StateWorkerInterval); err == nil && v == want {
+		return // as recorded: no write
+	}
 	err := r.DB.Update(ctx, func(tx *store.Tx) error {
-		return tx.SetState(ctx, store.StateWorkerInterval, strconv.Itoa(int(r.Interval/time.Second)))
+		return tx.SetState(ctx, store.StateWorkerInterval, want)
 	})
 	if err != nil {
 		r.Log.Warn("Cannot record the interval for the bot", "err", err)

@@ -117,7 +117,7 @@ func (e *Engine) scanKeyed(ctx context.Context, p *tabPlan) error {
 // merging one (no read of the local row, no merge, one statement).
 const (
 	costInsert = 1
-	costMerge  = 4
+	costMerge  = 8
 )
 
 // planChanges decodes the next rows of keep whose cells changed since their
