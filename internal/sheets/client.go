@@ -7,6 +7,7 @@ package sheets
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -234,6 +235,9 @@ func Span(tab string, firstRow, firstCol, lastRow, lastCol int) string {
 	return fmt.Sprintf("%s!%s%d:%s", quote(tab), ColumnName(firstCol), firstRow, end)
 }
 
+// WholeRow names one whole row (1-based) of a tab.
+func WholeRow(tab string, row int) string { return fmt.Sprintf("%s!%d:%d", quote(tab), row, row) }
+
 // Whole names a whole tab.
 func Whole(tab string) string { return quote(tab) }
 
@@ -246,8 +250,9 @@ func ColumnName(col int) string {
 	return name
 }
 
-// BatchGet reads whole tabs in one request: unformatted values, date-times
-// as formatted strings. Tabs that do not exist are returned in missing (that
+// BatchGet reads whole tabs in one request, as rows of text (Row):
+// unformatted values, date-times as formatted strings; a tab's first row is
+// its header. Tabs that do not exist are returned in missing (that
 // costs one spreadsheets.get and a second batchGet, only when it happens).
 // digest identifies the response; when it equals unless (not 0) the
 // response is the same as the one unless was taken from, and values is nil:
@@ -256,7 +261,7 @@ func ColumnName(col int) string {
 // A tab found missing is left out of the next requests for MissingRecheck
 // (and reported missing meanwhile): one absent tab would otherwise cost
 // those two extra requests every cycle.
-func (c *Client) BatchGet(ctx context.Context, tabs []string, unless uint64) (values map[string][][]any, missing []string, digest uint64, err error) {
+func (c *Client) BatchGet(ctx context.Context, tabs []string, unless uint64) (values map[string][]Row, missing []string, digest uint64, err error) {
 	ask, known := c.leaveOutMissing(tabs)
 	values, digest, err = c.batchGet(ctx, ask, unless)
 	var gerr *googleapi.Error
@@ -314,40 +319,40 @@ func (c *Client) noteMissing(tabs []string) {
 	}
 }
 
-func (c *Client) batchGet(ctx context.Context, tabs []string, unless uint64) (map[string][][]any, uint64, error) {
+func (c *Client) batchGet(ctx context.Context, tabs []string, unless uint64) (map[string][]Row, uint64, error) {
 	ranges := make([]string, len(tabs))
 	for i, t := range tabs {
 		ranges[i] = quote(t)
 	}
-	bd := &bodyDigest{unless: unless}
-	got, err := c.GetRanges(context.WithValue(ctx, bodyDigestKey{}, bd), ranges, false)
-	if bd.same {
-		return nil, bd.digest, nil
+	got, digest, err := c.getRanges(ctx, ranges, false, unless)
+	if err != nil || got == nil {
+		return nil, digest, err
 	}
-	if err != nil {
-		return nil, 0, err
-	}
-	out := make(map[string][][]any, len(tabs))
+	out := make(map[string][]Row, len(tabs))
 	for i, t := range tabs {
 		out[t] = got[i]
 	}
-	return out, bd.digest, nil
+	return out, digest, nil
 }
 
-// bodyDigest asks digestTransport for the digest of a response.
+// bodyDigest asks digestTransport for the body of a response, and its
+// digest.
 type bodyDigest struct {
 	unless uint64 // the digest that means "unchanged"
 	digest uint64
 	same   bool
+	body   []byte
 }
 
 type bodyDigestKey struct{}
 
-// digestTransport digests the body of successful responses to requests
-// that ask for it (bodyDigestKey). Most pulls find a spreadsheet nobody
-// touched: recognising the same bytes spares decoding 50,000 rows of JSON,
-// the largest cost of such a pull on a throttled Pi. An unchanged body is
-// handed to the library as an empty object.
+// digestTransport takes the body of successful responses to requests that
+// ask for it (bodyDigestKey), and its digest, and hands the library an empty
+// object to decode: the caller reads the rows as text (Row). Most pulls find
+// a spreadsheet nobody touched, recognised by the same bytes; the others
+// decode only the rows that changed. Decoding 50,000 rows into values, and
+// collecting that garbage, is otherwise the largest cost of a pull on a
+// throttled Pi.
 type digestTransport struct{ base http.RoundTripper }
 
 func (t digestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -361,11 +366,9 @@ func (t digestTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	bd.digest = xxhash.Sum64(body)
-	if bd.same = bd.unless != 0 && bd.digest == bd.unless; bd.same {
-		body = []byte("{}")
-	}
-	resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	bd.digest, bd.body = xxhash.Sum64(body), body
+	bd.same = bd.unless != 0 && bd.digest == bd.unless
+	resp.Body, resp.ContentLength = io.NopCloser(strings.NewReader("{}")), 2
 	return resp, nil
 }
 
@@ -378,38 +381,179 @@ type ValueRange struct {
 	Values [][]any
 }
 
+// Row is one row of a values response as the API sent it: a JSON array of
+// the row's cells up to its last non-empty one. Reading a large tab keeps
+// its rows as text, which the garbage collector never scans: a pull decodes
+// only the rows whose text changed since the last one (Cells), and tells the
+// others by their Digest.
+type Row []byte
+
+// Cells decodes the row: strings, float64 numbers, bools, nil for empty.
+// Cells are scalars, so each is read directly; only a string with escapes
+// goes through encoding/json. A pull decodes every new row this way.
+func (r Row) Cells() ([]any, error) {
+	var cells []any
+	j := 0
+	for j < len(r) && r[j] != '[' {
+		j++
+	}
+	for j++; j < len(r); {
+		j = skipSpace(r, j)
+		if j >= len(r) || r[j] == ']' {
+			return cells, nil
+		}
+		end, err := elementEnd(r, j)
+		if err != nil {
+			return nil, err
+		}
+		v, err := scalar(r[j:end])
+		if err != nil {
+			return nil, err
+		}
+		cells = append(cells, v)
+		if j = skipSpace(r, end); j < len(r) && r[j] == ',' {
+			j++
+		}
+	}
+	return cells, nil
+}
+
+// scalar decodes one JSON scalar.
+func scalar(b []byte) (any, error) {
+	switch {
+	case len(b) == 0:
+		return nil, errors.New("sheets: a cell of the response: empty")
+	case b[0] == '"':
+		if bytes.IndexByte(b, '\\') < 0 {
+			return string(b[1 : len(b)-1]), nil
+		}
+	case string(b) == "true":
+		return true, nil
+	case string(b) == "false":
+		return false, nil
+	case string(b) == "null":
+		return nil, nil
+	default:
+		if f, err := strconv.ParseFloat(string(b), 64); err == nil {
+			return f, nil
+		}
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("sheets: a cell of the response: %w", err)
+	}
+	return v, nil
+}
+
+// Cell decodes cell i alone (nil if the row is shorter), scanning the text
+// only that far: how a pull that skips unchanged rows still finds each
+// row's key.
+func (r Row) Cell(i int) (any, error) {
+	j := 0
+	for j < len(r) && r[j] != '[' {
+		j++
+	}
+	j++
+	for n := 0; j < len(r); n++ {
+		j = skipSpace(r, j)
+		if j >= len(r) || r[j] == ']' {
+			return nil, nil
+		}
+		end, err := elementEnd(r, j)
+		if err != nil {
+			return nil, err
+		}
+		if n == i {
+			return scalar(r[j:end])
+		}
+		j = skipSpace(r, end)
+		if j < len(r) && r[j] == ',' {
+			j++
+		}
+	}
+	return nil, nil
+}
+
+func skipSpace(r Row, j int) int {
+	for j < len(r) && (r[j] == ' ' || r[j] == '\n' || r[j] == '\r' || r[j] == '\t') {
+		j++
+	}
+	return j
+}
+
+// elementEnd is the end of the scalar JSON value starting at j: a cell is a
+// string, a number, true, false or null.
+func elementEnd(r Row, j int) (int, error) {
+	if r[j] == '"' {
+		for k := j + 1; k < len(r); k++ {
+			switch r[k] {
+			case '\\':
+				k++
+			case '"':
+				return k + 1, nil
+			}
+		}
+		return 0, errors.New("sheets: a cell of the response: unterminated string")
+	}
+	k := j
+	for k < len(r) && r[k] != ',' && r[k] != ']' && r[k] != ' ' && r[k] != '\n' {
+		k++
+	}
+	return k, nil
+}
+
+// Digest identifies the row's text: the API writes the same cells the same
+// way, so the same digest means the same cells.
+func (r Row) Digest() uint64 { return xxhash.Sum64(r) }
+
 // GetRanges reads A1 ranges in one values.batchGet: unformatted values, or
 // as Sheets displays them (formatted); date-times always as formatted
 // strings. Idempotent, so retried.
-func (c *Client) GetRanges(ctx context.Context, ranges []string, formatted bool) ([][][]any, error) {
+func (c *Client) GetRanges(ctx context.Context, ranges []string, formatted bool) ([][]Row, error) {
+	got, _, err := c.getRanges(ctx, ranges, formatted, 0)
+	return got, err
+}
+
+// getRanges is GetRanges that also returns the digest of the whole response;
+// when it equals unless (not 0), nothing is decoded and the rows are nil.
+func (c *Client) getRanges(ctx context.Context, ranges []string, formatted bool, unless uint64) ([][]Row, uint64, error) {
 	if len(ranges) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	render := "UNFORMATTED_VALUE"
 	if formatted {
 		render = "FORMATTED_VALUE"
 	}
-	var resp *sheetsapi.BatchGetValuesResponse
-	err := c.do(ctx, "values.batchGet", true, func(ctx context.Context) (err error) {
-		resp, err = c.svc.Spreadsheets.Values.BatchGet(c.id).Ranges(ranges...).
+	bd := &bodyDigest{unless: unless}
+	ctx = context.WithValue(ctx, bodyDigestKey{}, bd)
+	err := c.do(ctx, "values.batchGet", true, func(ctx context.Context) error {
+		_, err := c.svc.Spreadsheets.Values.BatchGet(c.id).Ranges(ranges...).
 			ValueRenderOption(render).DateTimeRenderOption("FORMATTED_STRING").
 			MajorDimension("ROWS").Context(ctx).Do()
 		return err
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || bd.same {
+		return nil, bd.digest, err
 	}
-	if bd, ok := ctx.Value(bodyDigestKey{}).(*bodyDigest); ok && bd.same {
-		return nil, nil // unchanged: the caller knows
+	var resp struct {
+		ValueRanges []struct {
+			Values []json.RawMessage `json:"values"`
+		} `json:"valueRanges"`
+	}
+	if err := json.Unmarshal(bd.body, &resp); err != nil {
+		return nil, 0, fmt.Errorf("sheets values.batchGet: response: %w", err)
 	}
 	if len(resp.ValueRanges) != len(ranges) {
-		return nil, fmt.Errorf("sheets values.batchGet: asked for %d ranges, got %d", len(ranges), len(resp.ValueRanges))
+		return nil, 0, fmt.Errorf("sheets values.batchGet: asked for %d ranges, got %d", len(ranges), len(resp.ValueRanges))
 	}
-	out := make([][][]any, len(ranges))
+	out := make([][]Row, len(ranges))
 	for i, vr := range resp.ValueRanges {
-		out[i] = vr.Values
+		out[i] = make([]Row, len(vr.Values))
+		for j, r := range vr.Values {
+			out[i][j] = Row(r)
+		}
 	}
-	return out, nil
+	return out, bd.digest, nil
 }
 
 // BatchUpdate writes ranges in one values.batchUpdate, RAW. prepare builds

@@ -157,3 +157,24 @@ func TestTwoWritersNeverSeeLocked(t *testing.T) {
 		t.Errorf("rows = %d, want 400 (no id allocated twice)", n)
 	}
 }
+
+func TestWritingAFieldTheTableDoesNotHaveIsAnError(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "reference_data.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		return tx.PutRow(ctx, store.EmployeeSettings, store.Row{Values: store.Values{store.EmployeeID: "7", store.TotalMade: "1.00"}, Pending: true})
+	})
+	if err == nil || !strings.Contains(err.Error(), `no field "total_made"`) {
+		t.Errorf("writing total_made into employee_settings: %v, want an error naming the field", err)
+	}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		return tx.PutRow(ctx, store.Shifts, store.Row{Values: store.Values{store.ID: "1", store.ProductField("Model Z"): "5.00"}, Pending: true})
+	})
+	if err != nil {
+		t.Errorf("a product field of a shift: %v", err)
+	}
+}

@@ -70,7 +70,7 @@ func InitSheets(ctx context.Context, sh TabAdmin, tabs []Tab, log *slog.Logger) 
 		rows := values[t.Name]
 		var header []any
 		if len(rows) > 0 {
-			header = rows[0]
+			header = cellsOf(rows[0])
 		}
 		present := map[string]bool{}
 		for _, c := range header {

@@ -2,11 +2,9 @@ package syncmgr
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
-	"github.com/cespare/xxhash/v2"
-
+	"shiftbot/internal/sheets"
 	"shiftbot/internal/store"
 )
 
@@ -300,6 +298,20 @@ func (t Tab) KeyOf(h Header, row []any) (key string, ok bool) {
 	return strings.Join(parts[:len(t.Table.Key)], store.KeySep), true
 }
 
+// keyCells decodes only the key cells of a row (the rest stay nil): enough
+// for KeyOf.
+func (t Tab) keyCells(h Header, r sheets.Row) []any {
+	width := 0
+	for _, k := range t.Table.Key {
+		width = max(width, h.pos[k]+1)
+	}
+	cells := make([]any, width)
+	for _, k := range t.Table.Key {
+		cells[h.pos[k]], _ = r.Cell(h.pos[k])
+	}
+	return cells
+}
+
 func (t Tab) column(f store.Field) (Column, bool) {
 	for _, c := range t.Columns {
 		if c.Field == f {
@@ -341,61 +353,13 @@ func (t Tab) EncodeRow(h Header, v store.Values) []any {
 	return row
 }
 
-// RowDigest identifies a sheet row's raw cells as the API returned them: the
-// same digest means the same cells, so the row needs no decoding. Cells are
-// typed (a number 15 and a text "15" differ) and separated; trailing empty
-// cells, which the API leaves out, do not count.
-func RowDigest(row []any) store.Digest {
-	n := len(row)
-	for n > 0 && blank(row[n-1]) && !isSpaces(row[n-1]) {
-		n--
-	}
-	var d xxhash.Digest
-	d.Reset()
-	var buf [9]byte
-	for _, c := range row[:n] {
-		switch v := c.(type) {
-		case nil:
-			buf[0] = 0
-			d.Write(buf[:1])
-		case string:
-			if v == "" { // an empty string is an empty cell
-				buf[0] = 0
-				d.Write(buf[:1])
-				continue
-			}
-			buf[0] = 1
-			d.Write(buf[:1])
-			d.WriteString(v)
-			buf[0] = 0xff
-			d.Write(buf[:1])
-		case float64:
-			buf[0] = 2
-			b := math.Float64bits(v)
-			for i := range 8 {
-				buf[1+i] = byte(b >> (8 * i))
-			}
-			d.Write(buf[:])
-		case bool:
-			buf[0] = 4
-			if v {
-				buf[0] = 3
-			}
-			d.Write(buf[:1])
-		default:
-			buf[0] = 5
-			d.Write(buf[:1])
-			d.WriteString(fmt.Sprint(v))
-			buf[0] = 0xff
-			d.Write(buf[:1])
-		}
-	}
-	return store.Digest(d.Sum64())
+// cellsOf decodes a row of the response. The API's JSON does not fail to
+// decode; if it ever did, the row reads as empty, so nothing is taken from it.
+func cellsOf(r sheets.Row) []any {
+	cells, _ := r.Cells()
+	return cells
 }
 
-// isSpaces reports a text cell of white space: not empty to the API, so it
-// counts in a row's digest.
-func isSpaces(cell any) bool {
-	s, ok := cell.(string)
-	return ok && s != ""
-}
+// digestOf identifies a row of the response by its text.
+func digestOf(r sheets.Row) store.Digest { return store.Digest(r.Digest()) }
+

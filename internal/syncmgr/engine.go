@@ -19,8 +19,8 @@ import (
 
 // Spreadsheet is the remote side of a cycle; *sheets.Client implements it.
 type Spreadsheet interface {
-	BatchGet(ctx context.Context, tabs []string, unless uint64) (values map[string][][]any, missing []string, digest uint64, err error)
-	GetRanges(ctx context.Context, ranges []string, formatted bool) ([][][]any, error)
+	BatchGet(ctx context.Context, tabs []string, unless uint64) (values map[string][]sheets.Row, missing []string, digest uint64, err error)
+	GetRanges(ctx context.Context, ranges []string, formatted bool) ([][]sheets.Row, error)
 	BatchUpdate(ctx context.Context, prepare func(context.Context) ([]sheets.ValueRange, error)) error
 	Append(ctx context.Context, tab string, rows [][]any) (string, error)
 	DeleteRows(ctx context.Context, tab string, rows []int) error

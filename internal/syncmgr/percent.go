@@ -17,8 +17,8 @@ func (p *tabPlan) ambiguousPercent() bool {
 		if c.Kind != Percent {
 			continue
 		}
-		for _, raw := range p.rows {
-			if n, ok := cellAt(raw, p.header.pos[c.Field]).(float64); ok && n != 0 && n > -1 && n < 1 {
+		for i := range p.rows {
+			if n, ok := cellAt(p.cells(i), p.header.pos[c.Field]).(float64); ok && n != 0 && n > -1 && n < 1 {
 				return true
 			}
 		}
@@ -58,7 +58,8 @@ func (e *Engine) readFormatted(ctx context.Context, ps []*tabPlan) error {
 // formatMismatch checks that every percent cell's displayed form is the
 // number read unformatted (as a fraction when it ends in "%").
 func (p *tabPlan) formatMismatch() (row int, ok bool) {
-	for i, raw := range p.rows {
+	for i := range p.rows {
+		raw := p.cells(i)
 		for _, c := range p.tab.Columns {
 			if c.Kind != Percent {
 				continue

@@ -14,7 +14,7 @@ import (
 // of the Products tab, active or not (an inactive one keeps its column),
 // then those configured (PRODUCTS) that it lacks, so a product never loses
 // its column because the tab is missing or a row was removed.
-func (e *Engine) products(rows [][]any) []string {
+func (e *Engine) products(rows []sheets.Row) []string {
 	out := slices.Clone(e.fallback)
 	if len(rows) == 0 {
 		return out
@@ -25,13 +25,13 @@ func (e *Engine) products(rows [][]any) []string {
 			cat = t
 		}
 	}
-	cat, h, err := cat.Resolve(rows[0])
+	cat, h, err := cat.Resolve(cellsOf(rows[0]))
 	if err != nil {
 		return out
 	}
 	var listed []string
 	for i, raw := range rows[1:] {
-		if v, rej := cat.Decode(h, raw, nil, i+2); rej == nil && !slices.Contains(listed, v[store.ProductName]) {
+		if v, rej := cat.Decode(h, cellsOf(raw), nil, i+2); rej == nil && !slices.Contains(listed, v[store.ProductName]) {
 			listed = append(listed, v[store.ProductName])
 		}
 	}
@@ -68,7 +68,7 @@ func (e *Engine) addProductColumns(ctx context.Context, t Tab, header []any) ([]
 		if err != nil {
 			return nil, err
 		}
-		if len(got[0]) == 0 || fmt.Sprint(got[0][0]) != fmt.Sprint(header) {
+		if len(got[0]) == 0 || fmt.Sprint(cellsOf(got[0][0])) != fmt.Sprint(header) {
 			return nil, fmt.Errorf("the %s header changed while it was read; adding product columns next cycle", t.Name)
 		}
 		return []sheets.ValueRange{{Range: sheets.Span(t.Name, 1, width, 1, width+len(add)-1), Values: [][]any{add}}}, nil

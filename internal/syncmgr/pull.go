@@ -12,6 +12,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"shiftbot/internal/sheets"
 	"shiftbot/internal/store"
 )
 
@@ -23,8 +24,8 @@ type tabPlan struct {
 	skip   string // why the tab is not synced this cycle; "" if it is
 	absent bool   // an optional tab the spreadsheet does not have: not a problem
 	header Header
-	rows   [][]any // raw data rows: rows[i] is sheet row i+2
-	fmtd   [][]any // the same rows as displayed, for percent columns; nil if not read
+	rows   []sheets.Row // data rows as text: rows[i] is sheet row i+2
+	fmtd   []sheets.Row // the same rows as displayed, for percent columns; nil if not read
 	digest store.Digest
 	// unchanged: the tab is exactly as the last completed pull left it, so
 	// the pull has nothing to do; index is then built only if the push needs it.
@@ -84,10 +85,13 @@ type sheetRowRef struct {
 
 func (p *tabPlan) fmtRow(i int) []any {
 	if i < len(p.fmtd) {
-		return p.fmtd[i]
+		return cellsOf(p.fmtd[i])
 	}
 	return nil
 }
+
+// cells decodes data row i; nil once released.
+func (p *tabPlan) cells(i int) []any { return cellsOf(p.rows[i]) }
 
 // buildIndex finds each key's row in an unchanged tab (the pull skipped it,
 // the push needs positions). A key on several rows maps to the first, as the
@@ -98,10 +102,8 @@ func (p *tabPlan) buildIndex() {
 	}
 	p.index = make(map[string]int, len(p.rows))
 	for i, raw := range p.rows {
-		if !p.tab.IsTableRow(p.header, raw) {
-			continue
-		}
-		if key, ok := p.tab.KeyOf(p.header, raw); ok {
+		cells := p.tab.keyCells(p.header, raw)
+		if key, ok := p.tab.KeyOf(p.header, cells); ok {
 			if _, seen := p.index[key]; !seen {
 				p.index[key] = i
 			}
@@ -110,11 +112,11 @@ func (p *tabPlan) buildIndex() {
 }
 
 // tabDigest identifies a whole tab: its header and every row's cells.
-func tabDigest(rows [][]any) store.Digest {
+func tabDigest(rows []sheets.Row) store.Digest {
 	d := xxhash.New()
 	var b [8]byte
 	for _, r := range rows {
-		binary.LittleEndian.PutUint64(b[:], uint64(RowDigest(r)))
+		binary.LittleEndian.PutUint64(b[:], r.Digest())
 		d.Write(b[:])
 	}
 	return store.Digest(d.Sum64())
@@ -161,12 +163,13 @@ func (e *Engine) pull(ctx context.Context, st *Stats) (map[string]*tabPlan, erro
 			p.skip = "tab has no header row; local data kept"
 			continue
 		}
+		header := cellsOf(rows[0])
 		if t.Table.Name == store.Shifts.Name {
-			if rows[0], err = e.addProductColumns(ctx, t, rows[0]); err != nil {
+			if header, err = e.addProductColumns(ctx, t, header); err != nil {
 				return nil, fmt.Errorf("pull: %w", err)
 			}
 		}
-		if p.tab, p.header, err = t.Resolve(rows[0]); err != nil {
+		if p.tab, p.header, err = t.Resolve(header); err != nil {
 			p.skip = err.Error() + "; local data kept"
 			continue
 		}

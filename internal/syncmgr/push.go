@@ -110,7 +110,8 @@ func diffRow(p *tabPlan, i int, key string, values store.Values) *rowWrite {
 	if p.rows[i] == nil {
 		return nil // released by the pull (the row changed locally since): next cycle
 	}
-	have, rej := t.Decode(p.header, p.rows[i], p.fmtRow(i), i+2)
+	cells := p.cells(i)
+	have, rej := t.Decode(p.header, cells, p.fmtRow(i), i+2)
 	if rej != nil {
 		return nil
 	}
@@ -120,7 +121,7 @@ func diffRow(p *tabPlan, i int, key string, values store.Values) *rowWrite {
 		if want == have[c.Field] {
 			continue
 		}
-		if _, isNum := cellAt(p.rows[i], p.header.pos[c.Field]).(float64); c.Kind == Percent && isNum && p.fmtd == nil {
+		if _, isNum := cellAt(cells, p.header.pos[c.Field]).(float64); c.Kind == Percent && isNum && p.fmtd == nil {
 			continue // its meaning depends on a number format this pull did not read
 		}
 		w.cells[c.Field] = want
@@ -140,7 +141,7 @@ func (e *Engine) removeCopies(ctx context.Context, plans map[string]*tabPlan, st
 		}
 		ranges := make([]string, len(p.removals))
 		for i, r := range p.removals {
-			ranges[i] = sheets.Span(t.Name, r.num, 0, r.num, max(p.header.Width, 1)-1)
+			ranges[i] = sheets.WholeRow(t.Name, r.num)
 		}
 		got, err := e.sh.GetRanges(ctx, ranges, false)
 		if err != nil {
@@ -148,11 +149,7 @@ func (e *Engine) removeCopies(ctx context.Context, plans map[string]*tabPlan, st
 		}
 		var rows []int
 		for i, r := range p.removals {
-			var cells []any
-			if len(got[i]) > 0 {
-				cells = got[i][0]
-			}
-			if RowDigest(cells) == r.raw {
+			if len(got[i]) > 0 && digestOf(got[i][0]) == r.raw {
 				rows = append(rows, r.num)
 			}
 		}

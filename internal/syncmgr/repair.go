@@ -78,7 +78,7 @@ func (e *Engine) findMissedWrites(ctx context.Context, p *tabPlan) error {
 		if s, known := p.sums[key]; !known || s.SheetDigest == p.raws[i] {
 			continue
 		}
-		v, rej := p.tab.Decode(p.header, p.rows[i], p.fmtRow(i), i+2)
+		v, rej := p.tab.Decode(p.header, p.cells(i), p.fmtRow(i), i+2)
 		if rej != nil {
 			continue
 		}

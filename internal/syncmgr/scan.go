@@ -26,20 +26,33 @@ func (e *Engine) scanKeyed(ctx context.Context, p *tabPlan) error {
 	p.rejected = map[string]bool{}
 	p.keys = make([]string, len(p.rows))
 	p.raws = make([]store.Digest, len(p.rows))
+	// A row whose text is what it was when a local row's base was taken
+	// from it is that row: known without decoding it.
+	byDigest := make(map[store.Digest]string, len(p.sums))
+	for key, s := range p.sums {
+		if s.SheetDigest != 0 {
+			byDigest[s.SheetDigest] = key
+		}
+	}
 	byKey := make(map[string][]int, len(p.rows))
 	var keyless []int
 	for i, raw := range p.rows {
-		if !t.IsTableRow(p.header, raw) {
-			if len(p.writes) > 0 && !isEmptyRow(raw) {
-				keyless = append(keyless, i)
+		d := digestOf(raw)
+		p.raws[i] = d
+		key, known := byDigest[d]
+		if !known {
+			cells := cellsOf(raw)
+			if !t.IsTableRow(p.header, cells) {
+				if len(p.writes) > 0 && !isEmptyRow(cells) {
+					keyless = append(keyless, i)
+				}
+				continue
 			}
-			continue
-		}
-		p.raws[i] = RowDigest(raw)
-		key, ok := t.KeyOf(p.header, raw)
-		if !ok {
-			keyless = append(keyless, i)
-			continue
+			var ok bool
+			if key, ok = t.KeyOf(p.header, cells); !ok {
+				keyless = append(keyless, i)
+				continue
+			}
 		}
 		p.keys[i] = key
 		byKey[key] = append(byKey[key], i)
@@ -52,17 +65,17 @@ func (e *Engine) scanKeyed(ctx context.Context, p *tabPlan) error {
 	// landed on a row the admin inserted is cleared; anything else is a
 	// rejected row, and deletions wait until it is fixed.
 	for _, i := range keyless {
-		raw := p.rows[i]
-		if w, fields, ok := debris(t, p.header, raw, p.writes); ok {
-			p.clears = append(p.clears, sheetRowRef{key: w.Key, num: i + 2, raw: RowDigest(raw), fields: fields})
+		cells := p.cells(i)
+		if w, fields, ok := debris(t, p.header, cells, p.writes); ok {
+			p.clears = append(p.clears, sheetRowRef{key: w.Key, num: i + 2, raw: p.raws[i], fields: fields})
 			e.log.Warn("A write for another row landed on a row the admin inserted; clearing it", "tab", t.Name,
 				"row", i+2, "meant_for", w.Key)
 			continue
 		}
-		if !t.IsTableRow(p.header, raw) {
+		if !t.IsTableRow(p.header, cells) {
 			continue
 		}
-		_, rej := t.Decode(p.header, raw, p.fmtRow(i), i+2)
+		_, rej := t.Decode(p.header, cells, p.fmtRow(i), i+2)
 		if rej == nil {
 			rej = &Reject{Tab: t.Name, Row: i + 2, Reason: "the key cannot be read"}
 		}
@@ -135,7 +148,7 @@ func (e *Engine) planChanges(ctx context.Context, p *tabPlan, limit int) error {
 			p.release(i, s)
 			continue // the sheet row is as it was when base was taken from it
 		}
-		v, rej := t.Decode(p.header, p.rows[i], p.fmtRow(i), i+2)
+		v, rej := t.Decode(p.header, p.cells(i), p.fmtRow(i), i+2)
 		if !known {
 			p.release(i, s)
 		}
@@ -225,7 +238,7 @@ func (e *Engine) resolveDuplicates(ctx context.Context, p *tabPlan, key string, 
 	keep := -1
 	var copies []int
 	for _, i := range at {
-		v, rej := t.Decode(p.header, p.rows[i], p.fmtRow(i), i+2)
+		v, rej := t.Decode(p.header, p.cells(i), p.fmtRow(i), i+2)
 		if ours != "" && rej == nil && store.Encode(v) == ours {
 			copies = append(copies, i)
 			continue
@@ -234,14 +247,14 @@ func (e *Engine) resolveDuplicates(ctx context.Context, p *tabPlan, key string, 
 			keep = i
 		} else {
 			p.reject(&Reject{Tab: t.Name, Row: i + 2, Key: key,
-				Reason: fmt.Sprintf("duplicate key %s (first at row %d); row ignored", key, keep+2)}, RowDigest(p.rows[i]))
+				Reason: fmt.Sprintf("duplicate key %s (first at row %d); row ignored", key, keep+2)}, p.raws[i])
 		}
 	}
 	if keep < 0 {
 		keep, copies = copies[0], copies[1:]
 	}
 	for _, i := range copies {
-		p.removals = append(p.removals, sheetRowRef{key: key, num: i + 2, raw: RowDigest(p.rows[i])})
+		p.removals = append(p.removals, sheetRowRef{key: key, num: i + 2, raw: p.raws[i]})
 	}
 	return []int{keep}, nil
 }
@@ -252,12 +265,13 @@ func (e *Engine) planWhole(ctx context.Context, p *tabPlan) error {
 	t := p.tab
 	var rows []store.Values
 	for i, raw := range p.rows {
-		if !t.IsTableRow(p.header, raw) {
+		cells := cellsOf(raw)
+		if !t.IsTableRow(p.header, cells) {
 			continue
 		}
-		v, rej := t.Decode(p.header, raw, p.fmtRow(i), i+2)
+		v, rej := t.Decode(p.header, cells, p.fmtRow(i), i+2)
 		if rej != nil {
-			p.reject(rej, RowDigest(raw))
+			p.reject(rej, digestOf(raw))
 			e.log.Warn("Tab not applied until its rejected rows are fixed; local copy kept", "tab", t.Name)
 			return nil
 		}

@@ -132,11 +132,11 @@ func TestPruningKeepsConflictsDeletionsAndRenumberings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := h.db.StartRun(ctx, 1, now)
+	id, err := h.db.StartRun(ctx, 100, now) // pruning runs every hundredth cycle
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.db.FinishRun(ctx, store.Run{ID: id, Cycle: 1, Ended: now, OK: true}); err != nil { // prunes
+	if err := h.db.FinishRun(ctx, store.Run{ID: id, Cycle: 100, Ended: now, OK: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, op := range []string{store.OpConflict, store.OpDelete, store.OpRenumber} {

@@ -215,7 +215,7 @@ func (e *Engine) locate(ctx context.Context, ps []*tabPlan) (map[*tabPlan]*locat
 			sheets.Span(p.tab.Name, 2, pt.first, 0, pt.last))
 		for _, c := range p.clears {
 			pt.rows[c.num] = len(ranges)
-			ranges = append(ranges, sheets.Span(p.tab.Name, c.num, 0, c.num, max(p.header.Width, 1)-1))
+			ranges = append(ranges, sheets.WholeRow(p.tab.Name, c.num))
 		}
 		parts = append(parts, pt)
 	}
@@ -228,26 +228,24 @@ func (e *Engine) locate(ctx context.Context, ps []*tabPlan) (map[*tabPlan]*locat
 		p := pt.p
 		var header []any
 		if h := got[pt.header]; len(h) > 0 {
-			header = h[0]
+			header = cellsOf(h[0])
 		}
 		if !sameColumns(p, header) {
 			e.log.Warn("The tab's columns moved since the pull: writing next cycle", "tab", p.tab.Name)
 			continue
 		}
 		loc := &located{rows: map[string][]int{}, digests: map[int]store.Digest{}}
-		for i, cells := range got[pt.header+1] {
+		for i, r := range got[pt.header+1] {
 			row := make([]any, pt.last+1)
-			copy(row[pt.first:], cells)
+			copy(row[pt.first:], cellsOf(r))
 			if key, ok := p.tab.KeyOf(p.header, row); ok {
 				loc.rows[key] = append(loc.rows[key], i+2)
 			}
 		}
 		for num, at := range pt.rows {
-			var cells []any
 			if r := got[at]; len(r) > 0 {
-				cells = r[0]
+				loc.digests[num] = digestOf(r[0])
 			}
-			loc.digests[num] = RowDigest(cells)
 		}
 		out[p] = loc
 	}
