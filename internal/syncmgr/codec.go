@@ -362,4 +362,3 @@ func cellsOf(r sheets.Row) []any {
 
 // digestOf identifies a row of the response by its text.
 func digestOf(r sheets.Row) store.Digest { return store.Digest(r.Digest()) }
-
