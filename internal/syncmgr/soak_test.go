@@ -43,6 +43,7 @@ func TestSoak(t *testing.T) {
 	made := map[string]string{}    // shift id -> Total made the employee last saved
 	renamed := map[string]string{} // shift id -> the admin's last EmployeeName
 	deleted := map[string]bool{}
+	var ids []string // made's keys, in order: rng picks from them reproducibly
 	var holds []chan struct{}
 	ctx := context.Background()
 
@@ -74,12 +75,16 @@ func TestSoak(t *testing.T) {
 			// Delete a shift that has reached the sheet and is not being
 			// edited locally (a deletion of a row being edited is the
 			// documented "deleted locally, values logged" case).
-			for j := 1; j < len(rows); j++ {
-				if len(rows[j]) == 0 {
+			for range 10 {
+				j := 1 + rng.IntN(max(len(rows)-1, 1))
+				if j >= len(rows) || len(rows[j]) == 0 {
 					continue
 				}
 				id := fmt.Sprint(rows[j][0])
-				if r, ok := h.local(store.Shifts, id); ok && made[id] != "" && !deleted[id] && !r.Pending && r.Base != nil {
+				if made[id] == "" || deleted[id] {
+					continue
+				}
+				if r, ok := h.local(store.Shifts, id); ok && !r.Pending && r.Base != nil {
 					h.emu.DeleteRow(sheetID, "Shifts", j+1)
 					deleted[id] = true
 					return
@@ -90,17 +95,17 @@ func TestSoak(t *testing.T) {
 
 	for c := range cycles {
 		// The bot: new shifts and edits of existing ones.
-		for range rng.IntN(3) {
+		for range 1 + rng.IntN(2) {
 			id := h.nextShift(101 + rng.IntN(3))
 			made[id] = "160.00"
+			ids = append(ids, id)
 		}
-		for id := range made {
-			if !deleted[id] && rng.IntN(6) == 0 {
+		for range rng.IntN(4) {
+			id := ids[rng.IntN(len(ids))]
+			if !deleted[id] {
 				v := fmt.Sprintf("%d.00", 100+rng.IntN(900))
-				if _, ok := h.local(store.Shifts, id); ok {
-					h.botWrite(store.Shifts, store.Values{store.ID: id, store.TotalMade: v})
-					made[id] = v
-				}
+				h.botWrite(store.Shifts, store.Values{store.ID: id, store.TotalMade: v})
+				made[id] = v
 			}
 		}
 		// The admin, between requests.
