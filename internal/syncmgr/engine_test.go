@@ -297,8 +297,8 @@ func TestServiceAccountAuthAgainstLocalTokenEndpoint(t *testing.T) {
 }
 
 // An unchanged spreadsheet is recognised by its response alone; after the
-// push wrote to it, the next pull looks again, so an admin who puts back
-// exactly what was there before the push is still heard.
+// push wrote to it, the next pull looks again, so an admin who puts the tab
+// back exactly as it was before the push is still heard.
 func TestAnUnchangedResponseIsSkippedButNotAfterAPush(t *testing.T) {
 	h := newHarness(t)
 	h.cycle()
@@ -309,14 +309,14 @@ func TestAnUnchangedResponseIsSkippedButNotAfterAPush(t *testing.T) {
 		t.Errorf("unchanged cycles wrote %d rows", n)
 	}
 	before := h.emu.Tab(sheetID, "Shifts")
-	h.botWrite(store.Shifts, store.Values{store.ID: "1", store.TotalMade: "170.00"})
-	h.cycle() // pushes 170.00
-	if got := rowsWithID(h.sheet("Shifts"), "1")[0][colTotalMade]; got != "170.00" {
-		t.Fatalf("push did not land: %q", got)
+	h.botWrite(store.Shifts, newShift(3, 101))
+	h.cycle() // appends shift 3
+	if len(rowsWithID(h.sheet("Shifts"), "3")) != 1 {
+		t.Fatal("append did not land")
 	}
-	h.emu.SetTab(sheetID, "Shifts", before) // the admin undoes it: byte for byte as before the push
+	h.emu.SetTab(sheetID, "Shifts", before) // the admin deletes it: the tab byte for byte as before the push
 	h.cycle()
-	if r, _ := h.local(store.Shifts, "1"); r.Values[store.TotalMade] != "160.00" || r.Pending {
-		t.Errorf("the admin's change back was missed: pending=%v total made %q", r.Pending, r.Values[store.TotalMade])
+	if _, ok := h.local(store.Shifts, "3"); ok {
+		t.Error("the admin's deletion was missed: the pull took the tab for unchanged")
 	}
 }

@@ -38,7 +38,6 @@ type tabPlan struct {
 	cursor   int            // how far planChanges has gone through keep
 	sums     map[string]store.Summary
 	writes   []store.Write   // recent writes to the tab, for repair.go
-	missed   map[int64]bool  // of those, writes found on another row
 	rejected map[string]bool // keys whose sheet row cannot be read: their local copy stays
 	unkeyed  bool            // a row whose key cannot be read: deletions wait
 	maxID    int64           // largest id in the tab (allocated tables)

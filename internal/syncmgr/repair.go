@@ -26,11 +26,16 @@ import (
 //     key K wrote, where its base held something else: K's write landed on
 //     it. Those cells are put back to the row's base.
 //   - K's own row showing what the pull saw before K's confirmed write
-//     (prior) instead of what it wrote, when that write is known to have
-//     landed elsewhere or K's row has moved since: the write missed it, and
-//     it is written again.
+//     (prior) instead of what it wrote: the write missed the row (it landed
+//     on another, which may since have been changed or deleted), and it is
+//     written again. An admin who put back exactly the old values within
+//     the few minutes a write is remembered is overruled by this too; the
+//     repair is logged, with both values.
 //   - K's own row holding what a superseded write wrote: a request Google
 //     applied late, over a newer one. The newer values are written again.
+//
+// A row's base is what this worker last knew of it: its base, or what its
+// unconfirmed append carried.
 func (e *Engine) repairOwnWrites(ctx context.Context, p *tabPlan) error {
 	if len(p.writes) == 0 || len(p.changes) == 0 {
 		return nil
@@ -41,8 +46,11 @@ func (e *Engine) repairOwnWrites(ctx context.Context, p *tabPlan) error {
 			continue
 		}
 		base, err := e.baseOf(ctx, p, c.key)
-		if err != nil || base == nil {
+		if err != nil {
 			return err
+		}
+		if base == nil {
+			continue // a row new to us: nothing of ours can be on it
 		}
 		for _, w := range p.writes {
 			if w.Key != c.key {
@@ -58,7 +66,7 @@ func (e *Engine) repairOwnWrites(ctx context.Context, p *tabPlan) error {
 				if fields := putBack(c, base, w.Cells); len(fields) > 0 {
 					c.note(fmt.Sprintf("cells %s hold an older write of ours that Google applied late: writing the newest values again", fieldList(fields)))
 				}
-			case w.State == store.WriteOK && holds(c.actual, w.Prior) && (p.missed[w.ID] || w.RowNum != c.num):
+			case w.State == store.WriteOK && holds(c.actual, w.Prior):
 				if fields := putBack(c, base, w.Cells); len(fields) > 0 {
 					c.note(fmt.Sprintf("our write of cells %s landed elsewhere: writing it again", fieldList(fields)))
 				}
@@ -68,47 +76,15 @@ func (e *Engine) repairOwnWrites(ctx context.Context, p *tabPlan) error {
 	return nil
 }
 
-// findMissedWrites finds, before any row is decided, the recorded writes
-// that landed on a row carrying another key: the row they were meant for may
-// come first in the sheet.
-func (e *Engine) findMissedWrites(ctx context.Context, p *tabPlan) error {
-	p.missed = map[int64]bool{}
-	for _, i := range p.keep {
-		key := p.keys[i]
-		if s, known := p.sums[key]; !known || s.SheetDigest == p.raws[i] {
-			continue
-		}
-		v, rej := p.tab.Decode(p.header, p.cells(i), p.fmtRow(i), i+2)
-		if rej != nil {
-			continue
-		}
-		base, err := e.baseOf(ctx, p, key)
-		if err != nil {
-			return err
-		}
-		if base == nil {
-			continue
-		}
-		for _, w := range p.writes {
-			if w.Key == key || !holds(v, w.Cells) {
-				continue
-			}
-			for f, want := range w.Cells {
-				if base[f] != want {
-					p.missed[w.ID] = true
-				}
-			}
-		}
-	}
-	return nil
-}
-
 func (e *Engine) baseOf(ctx context.Context, p *tabPlan, key string) (store.Values, error) {
 	r, ok, err := e.db.GetRow(ctx, p.tab.Table, key)
-	if err != nil || !ok {
+	switch {
+	case err != nil || !ok:
 		return nil, err
+	case r.Base != nil:
+		return r.Base, nil
 	}
-	return r.Base, nil
+	return r.Sent, nil
 }
 
 // holds reports whether row v has exactly the given cells.

@@ -92,11 +92,6 @@ func (e *Engine) scanKeyed(ctx context.Context, p *tabPlan) error {
 		p.index[key] = at[0]
 	}
 	p.keep = slices.Sorted(maps.Values(p.index))
-	if len(p.writes) > 0 {
-		if err := e.findMissedWrites(ctx, p); err != nil {
-			return err
-		}
-	}
 
 	synced := 0
 	for _, s := range p.sums {

@@ -44,7 +44,11 @@ func TestSoak(t *testing.T) {
 	renamed := map[string]string{} // shift id -> the admin's last EmployeeName
 	deleted := map[string]bool{}
 	var ids []string // made's keys, in order: rng picks from them reproducibly
-	var holds []chan struct{}
+	type held struct {
+		release chan struct{}
+		since   time.Time // engine clock
+	}
+	var holds []held
 	ctx := context.Background()
 
 	adminAct := func() {
@@ -122,14 +126,16 @@ func TestSoak(t *testing.T) {
 		case 2:
 			h.emu.InjectFault(sheetsemu.Fault{Op: "append", DropResponse: true})
 		case 3:
-			hold := make(chan struct{})
+			hold := held{make(chan struct{}), clock.now()}
 			holds = append(holds, hold)
-			h.emu.InjectFault(sheetsemu.Fault{Op: op, Hold: hold, Times: 4})
+			h.emu.InjectFault(sheetsemu.Fault{Op: op, Hold: hold.release, Times: 4})
 		}
-		// Held requests are applied late, a few cycles on.
-		if len(holds) > 0 && rng.IntN(3) == 0 {
-			close(holds[0])
+		// Held requests are applied late, a few cycles on, but as Google
+		// does: within 180 s of being sent.
+		for len(holds) > 0 && (rng.IntN(3) == 0 || clock.now().Sub(holds[0].since) > 150*time.Second) {
+			close(holds[0].release)
 			holds = holds[1:]
+			time.Sleep(20 * time.Millisecond) // let the handlers apply them
 		}
 		clock.advance(time.Duration(5+rng.IntN(60)) * time.Second)
 		if _, err := h.eng.SyncOnce(ctx); err != nil {
@@ -139,7 +145,7 @@ func TestSoak(t *testing.T) {
 
 	// Quiet: every held request lands, faults stop, time passes.
 	for _, hold := range holds {
-		close(hold)
+		close(hold.release)
 	}
 	h.emu.ClearFaults()
 	time.Sleep(100 * time.Millisecond)
