@@ -17,18 +17,13 @@ const (
 	FormatCurrency = "CURRENCY"
 )
 
-// Formatted is a number cell with a number format. SetTab accepts it; Tab
-// returns the number alone, TabStrings the text shown.
+// Formatted is a number cell with a number format, as a USER_ENTERED write
+// (or Type) of "10%" or "$1,234.50" leaves it. Tab returns the number alone,
+// TabStrings the text shown; a saved file keeps the format.
 type Formatted struct {
 	N      float64 `json:"n"`
 	Format string  `json:"format"`
 }
-
-// Percent is a cell as Sheets stores "10%": Percent(0.1).
-func Percent(n float64) Formatted { return Formatted{n, FormatPercent} }
-
-// Currency is a cell as Sheets stores "$1,234.50": Currency(1234.5).
-func Currency(n float64) Formatted { return Formatted{n, FormatCurrency} }
 
 // text renders the cell as Sheets shows it in an en_US spreadsheet: a
 // percent with the decimals it needs (up to two), currency as $#,##0.00.

@@ -164,14 +164,11 @@ type Row struct {
 	// SheetDigest is the digest of the sheet row's raw cells when Base was
 	// last taken from the sheet; 0 when Base came from a push.
 	SheetDigest Digest
-	// Rev counts writes of the row; PutRow bumps it, callers never set it.
-	Rev int64
 }
 
 // Summary is the little the pull needs of every local row to decide which
 // sheet rows need a closer look.
 type Summary struct {
-	Rev         int64
 	BaseDigest  Digest // of Encode(Base); 0 if the row never reached Sheets
 	SheetDigest Digest
 	Pending     bool
@@ -181,7 +178,7 @@ type Summary struct {
 // HasBase reports whether the row was in Sheets when last synced.
 func (s Summary) HasBase() bool { return s.BaseDigest != 0 }
 
-const rowState = "base, sent, sent_at, pending, sheet_digest, rev"
+const rowState = "base, sent, sent_at, pending, sheet_digest"
 
 func (t Table) selectSQL() string {
 	return fmt.Sprintf("SELECT %s, %s FROM %s", t.columns(), rowState, t.Name)
@@ -198,7 +195,7 @@ func (t Table) scan(s scanner) (Row, error) {
 	for i := range cols {
 		dest = append(dest, &cols[i])
 	}
-	dest = append(dest, &base, &sent, &sentAt, &r.Pending, &sheet, &r.Rev)
+	dest = append(dest, &base, &sent, &sentAt, &r.Pending, &sheet)
 	if err := s.Scan(dest...); err != nil {
 		return Row{}, err
 	}
@@ -243,7 +240,7 @@ func (t Table) scan(s scanner) (Row, error) {
 // the pull reads them without taking the write lock.
 func (db *DB) Summaries(ctx context.Context, t Table) (map[string]Summary, error) {
 	rows, err := db.r.QueryContext(ctx, fmt.Sprintf(
-		"SELECT %s, rev, coalesce(base_digest, CASE WHEN base IS NULL THEN 0 ELSE -1 END), coalesce(sheet_digest, 0), pending, sent IS NOT NULL FROM %s",
+		"SELECT %s, coalesce(base_digest, CASE WHEN base IS NULL THEN 0 ELSE -1 END), coalesce(sheet_digest, 0), pending, sent IS NOT NULL FROM %s",
 		t.keyColumns(), t.Name))
 	if err != nil {
 		return nil, fmt.Errorf("load %s summaries: %w", t.Name, err)
@@ -257,7 +254,7 @@ func (db *DB) Summaries(ctx context.Context, t Table) (map[string]Summary, error
 	}
 	var s Summary
 	var base, sheet int64
-	dest = append(dest, &s.Rev, &base, &sheet, &s.Pending, &s.Sent)
+	dest = append(dest, &base, &sheet, &s.Pending, &s.Sent)
 	parts := make([]string, len(t.Key))
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -302,24 +299,6 @@ func (t Table) one(row *sql.Row, key string) (Row, bool, error) {
 	return r, true, nil
 }
 
-// Rev returns the row's write count, to check that a decision made outside
-// the transaction still holds; false if the row is gone.
-func (tx *Tx) Rev(ctx context.Context, t Table, key string) (int64, bool, error) {
-	st, err := tx.stmt(ctx, "SELECT rev FROM "+t.Name+" WHERE "+t.keyWhere())
-	if err != nil {
-		return 0, false, fmt.Errorf("load %s row %s: %w", t.Name, key, err)
-	}
-	var rev int64
-	err = st.QueryRowContext(ctx, t.keyArgs(key)...).Scan(&rev)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("load %s row %s: %w", t.Name, key, err)
-	}
-	return rev, true, nil
-}
-
 // PendingRows returns the rows waiting to be pushed, in key order (so new
 // rows are appended to the sheet in ID order).
 func (db *DB) PendingRows(ctx context.Context, t Table) ([]Row, error) {
@@ -355,7 +334,7 @@ func (t Table) query(ctx context.Context, q querier, query string, args ...any) 
 	return out, nil
 }
 
-// PutRow inserts or replaces the row with r's key and bumps its rev. A row
+// PutRow inserts or replaces the row with r's key. A row
 // that stays pending keeps the time it first became pending (changed_at), so
 // the oldest pending age is true; edited_at is the time of this write.
 // Writing a field the table does not have is an error.
@@ -509,8 +488,7 @@ func (t Table) putSQL() string {
 		// carried, or marking a row synced, is not an edit that needs a
 		// prompt cycle.
 		fmt.Sprintf("edited_at = CASE WHEN excluded.pending = 0 THEN NULL WHEN %s THEN coalesce(%s.edited_at, excluded.edited_at) ELSE excluded.edited_at END",
-			t.sameValues("excluded"), t.Name),
-		fmt.Sprintf("rev = %s.rev + 1", t.Name))
+			t.sameValues("excluded"), t.Name))
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
 		t.Name, cols, strings.TrimSuffix(strings.Repeat("?, ", n), ", "), t.keyColumns(), strings.Join(sets, ", "))
 }
@@ -542,8 +520,7 @@ func nullable(v Values) any {
 
 // SetSheetDigest records the raw digest of the sheet row that matches the
 // row's base as it is (base_digest unchanged), so the next pull recognises
-// the sheet row without decoding it. It is bookkeeping, not a change of the
-// row: rev stays.
+// the sheet row without decoding it.
 func (tx *Tx) SetSheetDigest(ctx context.Context, t Table, key string, base, sheet Digest) error {
 	st, err := tx.stmt(ctx, "UPDATE "+t.Name+" SET sheet_digest = ? WHERE "+t.keyWhere()+" AND base_digest = ?")
 	if err == nil {
@@ -589,7 +566,7 @@ func (db *DB) PendingCount(ctx context.Context) (int, time.Time, error) {
 // marks them pending so Sheets follows.
 func (tx *Tx) RenumberShiftRefs(ctx context.Context, oldID, newID string) error {
 	now := stamp(time.Now())
-	_, err := tx.tx.ExecContext(ctx, `UPDATE active_bonuses SET shift_id = ?, pending = 1, rev = rev + 1,
+	_, err := tx.tx.ExecContext(ctx, `UPDATE active_bonuses SET shift_id = ?, pending = 1,
 		changed_at = coalesce(changed_at, ?), edited_at = ? WHERE shift_id = ?`, newID, now, now, oldID)
 	if err != nil {
 		return fmt.Errorf("renumber bonus references of shift %s: %w", oldID, err)

@@ -21,7 +21,7 @@ import (
 
 // BusyTimeout is how long a writer waits for another process's write
 // transaction before failing. Write transactions here last milliseconds
-// (a pull writes in chunks of at most a hundred rows).
+// (a pull writes 200 new rows or 25 merged ones at a time).
 const BusyTimeout = 15 * time.Second
 
 // busyPoll is how often a writer that found the lock taken tries again.

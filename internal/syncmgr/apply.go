@@ -25,8 +25,8 @@ func isReference(t store.Table) bool {
 }
 
 // apply carries out the plans. Every transaction is short: the reference
-// tabs (a few dozen rows) in one, every other tab in chunks of at most
-// e.chunk rows, so a writer never waits long for the lock. A cycle cut short
+// tabs (a few dozen rows) in one, every other tab in windows of at most
+// e.chunk of work (planChanges), so a writer never waits long for the lock. A cycle cut short
 // keeps the chunks it committed; the next pull finds those rows equal to
 // their base and goes on from there.
 func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.Time, st *Stats, digest uint64) error {
@@ -111,7 +111,7 @@ func (e *Engine) apply(ctx context.Context, plans map[string]*tabPlan, now time.
 
 // applyStreamed decides and applies a tab a window at a time: each window's
 // rows are decoded and compared outside any transaction, then applied in a
-// transaction of at most e.chunk rows; deletions follow, then the tab's
+// transaction of at most e.chunk of work; deletions follow, then the tab's
 // findings.
 func (e *Engine) applyStreamed(ctx context.Context, p *tabPlan, now time.Time, st *Stats) error {
 	for p.cursor < len(p.keep) {

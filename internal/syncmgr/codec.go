@@ -162,12 +162,6 @@ type Header struct {
 	Width int                 // cells in the header row
 }
 
-// Pos returns the 0-based column of field, and whether the tab has it.
-func (h Header) Pos(field store.Field) (int, bool) {
-	p, ok := h.pos[field]
-	return p, ok
-}
-
 // MapHeader finds each column by its header text, trimmed and
 // case-insensitive; position never matters and extra columns are ignored.
 func (t Tab) MapHeader(row []any) (Header, error) {

@@ -1,7 +1,5 @@
 -- Row identity and the cost of a pull (SPEC §3 "Row identity", "Cost").
 -- Every synced table gains:
---   rev           bumped by every write of the row: the pull decides outside
---                 any transaction and applies a decision only if rev is unchanged
 --   base_digest   digest of base, so the pull compares without reading base
 --   sheet_digest  digest of the sheet row's raw cells when base was last taken
 --                 from it: an unchanged sheet row is recognised without decoding
@@ -9,32 +7,26 @@
 --                 never sent again while Google may still apply it
 --   edited_at     when the row last changed while pending: an edit made during
 --                 a push still gets a prompt cycle
-ALTER TABLE employee_settings ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE employee_settings ADD COLUMN base_digest INTEGER;
 ALTER TABLE employee_settings ADD COLUMN sheet_digest INTEGER;
 ALTER TABLE employee_settings ADD COLUMN sent_at TEXT;
 ALTER TABLE employee_settings ADD COLUMN edited_at TEXT;
-ALTER TABLE dynamic_rates ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE dynamic_rates ADD COLUMN base_digest INTEGER;
 ALTER TABLE dynamic_rates ADD COLUMN sheet_digest INTEGER;
 ALTER TABLE dynamic_rates ADD COLUMN sent_at TEXT;
 ALTER TABLE dynamic_rates ADD COLUMN edited_at TEXT;
-ALTER TABLE ranks ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ranks ADD COLUMN base_digest INTEGER;
 ALTER TABLE ranks ADD COLUMN sheet_digest INTEGER;
 ALTER TABLE ranks ADD COLUMN sent_at TEXT;
 ALTER TABLE ranks ADD COLUMN edited_at TEXT;
-ALTER TABLE shifts ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE shifts ADD COLUMN base_digest INTEGER;
 ALTER TABLE shifts ADD COLUMN sheet_digest INTEGER;
 ALTER TABLE shifts ADD COLUMN sent_at TEXT;
 ALTER TABLE shifts ADD COLUMN edited_at TEXT;
-ALTER TABLE employee_ranks ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE employee_ranks ADD COLUMN base_digest INTEGER;
 ALTER TABLE employee_ranks ADD COLUMN sheet_digest INTEGER;
 ALTER TABLE employee_ranks ADD COLUMN sent_at TEXT;
 ALTER TABLE employee_ranks ADD COLUMN edited_at TEXT;
-ALTER TABLE active_bonuses ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE active_bonuses ADD COLUMN base_digest INTEGER;
 ALTER TABLE active_bonuses ADD COLUMN sheet_digest INTEGER;
 ALTER TABLE active_bonuses ADD COLUMN sent_at TEXT;

@@ -9,7 +9,6 @@ CREATE TABLE product_catalog (
     base       TEXT,
     sent       TEXT,
     changed_at TEXT,
-    rev          INTEGER NOT NULL DEFAULT 0,
     base_digest  INTEGER,
     sheet_digest INTEGER,
     sent_at      TEXT,
